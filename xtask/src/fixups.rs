@@ -170,7 +170,7 @@ fn open_response_enums(doc: &mut Value, report: &mut Report) -> Result<()> {
     // Component schemas reachable from any response.
     let mut reachable = BTreeSet::new();
     let mut todo: Vec<String> = Vec::new();
-    let mut collect_refs = |v: &Value, todo: &mut Vec<String>| {
+    let collect_refs = |v: &Value, todo: &mut Vec<String>| {
         fn refs(v: &Value, out: &mut Vec<String>) {
             match v {
                 Value::Object(m) => {
@@ -205,7 +205,7 @@ fn open_response_enums(doc: &mut Value, report: &mut Report) -> Result<()> {
             collect_refs(s, &mut todo);
         }
     }
-    let mut open = |v: &mut Value, at: String, report: &mut Report| {
+    let open = |v: &mut Value, at: String, report: &mut Report| {
         walk_objects(v, &at, &mut |at, map| {
             if let Some(Value::Array(values)) = map.remove("enum") {
                 let known: Vec<String> = values
