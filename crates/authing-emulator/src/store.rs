@@ -1,0 +1,427 @@
+//! In-memory state: users (with their OTP), used signature nonces, and request statistics.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// A user to preload, with a fixed id. Seeds carry no OTP: bind one with `import-otp`.
+///
+/// JSON form (seed files, `POST /_emulator/seed`): `{"userId":"u1","email":"a@example.com",
+/// "username":"alice","phone":"13800000000","externalId":"ext-1"}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeedUser {
+    pub user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+}
+
+impl SeedUser {
+    pub fn new(user_id: impl Into<String>) -> Self {
+        SeedUser {
+            user_id: user_id.into(),
+            ..SeedUser::default()
+        }
+    }
+
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.external_id = Some(external_id.into());
+        self
+    }
+}
+
+/// A user as `export()` / `GET /_emulator/export` show it, OTP secret included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedUser {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub external_id: Option<String>,
+    pub otp: Option<ExportedOtp>,
+    /// Whether TOTP MFA is enabled (it is once an OTP secret is bound).
+    pub mfa_enabled: bool,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedOtp {
+    pub secret: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+impl std::fmt::Debug for ExportedOtp {
+    // Test failure output must not leak OTP secrets into CI logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExportedOtp")
+            .field("secret", &"** redacted **")
+            .field(
+                "recovery_code",
+                &self.recovery_code.as_ref().map(|_| "** redacted **"),
+            )
+            .finish()
+    }
+}
+
+/// Request counts. Admin (`/_emulator/*`) requests are not counted.
+///
+/// JSON form: `{"total":5,"unmatched":1,"byOperation":{"UsersManagementController_importOtp":
+/// {"200":3,"404":1}},"byOutcome":{"200":3,"404":2}}`. An outcome is the envelope's statusCode
+/// (HTTP status when there is no envelope), or `"dropped"` for a dropped connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub total: u64,
+    /// Requests whose path or method matches no operation of the document.
+    pub unmatched: u64,
+    pub by_operation: BTreeMap<String, BTreeMap<String, u64>>,
+    pub by_outcome: BTreeMap<String, u64>,
+}
+
+impl Stats {
+    /// How many requests to `operation_id` ended with `outcome` (e.g. `"200"`, `"dropped"`).
+    pub fn count(&self, operation_id: &str, outcome: &str) -> u64 {
+        self.by_operation
+            .get(operation_id)
+            .and_then(|m| m.get(outcome))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// All requests to `operation_id`, whatever their outcome.
+    pub fn operation_total(&self, operation_id: &str) -> u64 {
+        self.by_operation
+            .get(operation_id)
+            .map(|m| m.values().sum())
+            .unwrap_or(0)
+    }
+
+    pub(crate) fn record(&mut self, operation_id: Option<&str>, outcome: &str) {
+        self.total += 1;
+        *self.by_outcome.entry(outcome.to_string()).or_default() += 1;
+        match operation_id {
+            Some(op) => {
+                *self
+                    .by_operation
+                    .entry(op.to_string())
+                    .or_default()
+                    .entry(outcome.to_string())
+                    .or_default() += 1
+            }
+            None => self.unmatched += 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Otp {
+    pub secret: String,
+    pub recovery_code: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct User {
+    pub seq: u64,
+    pub user_id: String,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub external_id: Option<String>,
+    pub status: String,
+    /// Other profile fields given at creation, returned as they were given.
+    pub profile: Map<String, Value>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub otp: Option<Otp>,
+}
+
+/// A user about to be created (by the API or by seeding).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NewUser {
+    pub user_id: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub external_id: Option<String>,
+    pub status: Option<String>,
+    pub profile: Map<String, Value>,
+    pub otp: Option<Otp>,
+}
+
+impl From<SeedUser> for NewUser {
+    fn from(s: SeedUser) -> Self {
+        NewUser {
+            user_id: Some(s.user_id),
+            email: s.email,
+            username: s.username,
+            phone: s.phone,
+            external_id: s.external_id,
+            ..NewUser::default()
+        }
+    }
+}
+
+/// Why a set of users could not be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Conflict {
+    Duplicate { field: &'static str, value: String },
+    InvalidUserId(String),
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Conflict::Duplicate { field, value } => {
+                write!(f, "a user with {field} {value:?} already exists")
+            }
+            Conflict::InvalidUserId(id) => write!(f, "invalid userId {id:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub users: HashMap<String, User>,
+    next_seq: u64,
+    /// Signature nonces already used, with the instant after which they may be forgotten.
+    pub nonces: HashMap<String, Instant>,
+    pub stats: Stats,
+}
+
+fn now_ms() -> i64 {
+    crate::auth::now_ms() as i64
+}
+
+pub(crate) fn format_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Authing user ids are 24 hex characters (MongoDB ObjectId-like).
+fn generate_user_id() -> String {
+    let bytes: [u8; 12] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Users in creation order.
+    pub fn users_in_order(&self) -> Vec<&User> {
+        let mut users: Vec<&User> = self.users.values().collect();
+        users.sort_by_key(|u| u.seq);
+        users
+    }
+
+    /// Finds a user by one of the `userIdType`s the emulator supports.
+    pub fn find(&self, id_type: &str, value: &str) -> Option<&User> {
+        match id_type {
+            "user_id" => self.users.get(value),
+            _ => self.users.values().find(|u| {
+                let field = match id_type {
+                    "email" => &u.email,
+                    "username" => &u.username,
+                    "phone" => &u.phone,
+                    "external_id" => &u.external_id,
+                    _ => return false,
+                };
+                field.as_deref().is_some_and(|f| same(id_type, f, value))
+            }),
+        }
+    }
+
+    /// Creates all users or none. With `replace`, a user whose id already exists is replaced
+    /// (seeding with fixed ids); without, an existing id is a conflict.
+    pub fn insert_all(
+        &mut self,
+        users: Vec<NewUser>,
+        replace: bool,
+    ) -> Result<Vec<String>, Conflict> {
+        let mut ids: Vec<String> = Vec::with_capacity(users.len());
+        let mut users = users;
+        // Assign ids and check every conflict before touching anything.
+        for user in users.iter_mut() {
+            let id = match &user.user_id {
+                Some(id) if id.trim().is_empty() || id.len() > 256 => {
+                    return Err(Conflict::InvalidUserId(id.clone()))
+                }
+                Some(id) => id.clone(),
+                None => generate_user_id(),
+            };
+            user.user_id = Some(id.clone());
+            if ids.contains(&id) || (!replace && self.users.contains_key(&id)) {
+                return Err(Conflict::Duplicate {
+                    field: "userId",
+                    value: id,
+                });
+            }
+            for (field, id_type, value) in identifiers(user) {
+                if self
+                    .find(id_type, value)
+                    .is_some_and(|other| other.user_id != id)
+                {
+                    return Err(Conflict::Duplicate {
+                        field,
+                        value: value.to_string(),
+                    });
+                }
+            }
+            ids.push(id);
+        }
+        // Duplicates inside the batch itself.
+        for (i, a) in users.iter().enumerate() {
+            for b in &users[..i] {
+                for (field, id_type, va) in identifiers(a) {
+                    if identifiers(b).any(|(f, _, vb)| f == field && same(id_type, va, vb)) {
+                        return Err(Conflict::Duplicate {
+                            field,
+                            value: va.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        let now = now_ms();
+        for user in users {
+            let id = user.user_id.clone().unwrap_or_default();
+            let (seq, created) = match self.users.get(&id) {
+                Some(old) => (old.seq, old.created_at_ms),
+                None => {
+                    self.next_seq += 1;
+                    (self.next_seq, now)
+                }
+            };
+            self.users.insert(
+                id.clone(),
+                User {
+                    seq,
+                    user_id: id,
+                    email: user.email,
+                    username: user.username,
+                    phone: user.phone,
+                    external_id: user.external_id,
+                    status: user.status.unwrap_or_else(|| "Activated".to_string()),
+                    profile: user.profile,
+                    created_at_ms: created,
+                    updated_at_ms: now,
+                    otp: user.otp,
+                },
+            );
+        }
+        Ok(ids)
+    }
+
+    pub fn export(&self) -> Vec<ExportedUser> {
+        self.users_in_order()
+            .into_iter()
+            .map(|u| ExportedUser {
+                user_id: u.user_id.clone(),
+                email: u.email.clone(),
+                username: u.username.clone(),
+                phone: u.phone.clone(),
+                external_id: u.external_id.clone(),
+                otp: u.otp.as_ref().map(|o| ExportedOtp {
+                    secret: o.secret.clone(),
+                    recovery_code: o.recovery_code.clone(),
+                }),
+                mfa_enabled: u.otp.is_some(),
+            })
+            .collect()
+    }
+
+    /// Remembers a nonce; `false` if it was already used. Expired nonces are pruned as we go.
+    pub fn use_nonce(&mut self, nonce: &str, keep_until: Instant) -> bool {
+        let now = Instant::now();
+        if self.nonces.len() >= 1024 && self.nonces.len().is_power_of_two() {
+            self.nonces.retain(|_, until| *until > now);
+        }
+        match self.nonces.get(nonce) {
+            Some(until) if *until > now => false,
+            _ => {
+                self.nonces.insert(nonce.to_string(), keep_until);
+                true
+            }
+        }
+    }
+}
+
+/// The unique identifiers a user has, as (field name in messages, userIdType, value).
+fn identifiers(u: &NewUser) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
+    [
+        ("email", "email", &u.email),
+        ("username", "username", &u.username),
+        ("phone", "phone", &u.phone),
+        ("externalId", "external_id", &u.external_id),
+    ]
+    .into_iter()
+    .filter_map(|(field, id_type, v)| v.as_deref().map(|v| (field, id_type, v)))
+}
+
+/// E-mail addresses compare case-insensitively; other identifiers exactly.
+fn same(id_type: &str, a: &str, b: &str) -> bool {
+    !a.is_empty()
+        && if id_type == "email" {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+}
+
+impl User {
+    /// The user as the document's `UserDto` describes it (required fields always present).
+    pub fn to_dto(&self) -> Value {
+        let mut dto = self.profile.clone();
+        let mut set = |k: &str, v: Value| {
+            dto.insert(k.to_string(), v);
+        };
+        set("userId", json!(self.user_id));
+        set("createdAt", json!(format_time(self.created_at_ms)));
+        set("updatedAt", json!(format_time(self.updated_at_ms)));
+        set("status", json!(self.status));
+        for (k, v) in [
+            ("email", &self.email),
+            ("username", &self.username),
+            ("phone", &self.phone),
+            ("externalId", &self.external_id),
+        ] {
+            if let Some(v) = v {
+                set(k, json!(v));
+            }
+        }
+        for (k, default) in [
+            ("workStatus", json!("Active")),
+            ("gender", json!("U")),
+            ("emailVerified", json!(false)),
+            ("phoneVerified", json!(false)),
+            ("userSourceType", json!("adminCreated")),
+            ("loginsCount", json!(0)),
+        ] {
+            dto.entry(k.to_string()).or_insert(default);
+        }
+        Value::Object(dto)
+    }
+}
