@@ -27,19 +27,32 @@ const HEADER: &str = "\
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: cargo xtask generate [--check] [-v]";
+    let usage = "usage: cargo xtask generate [--check] [-v] [--root DIR]";
     let result = match args.first().map(String::as_str) {
         Some("generate") => {
-            let check = args.iter().any(|a| a == "--check");
-            let verbose = args.iter().any(|a| a == "-v" || a == "--verbose");
-            if let Some(bad) = args[1..]
-                .iter()
-                .find(|a| !matches!(a.as_str(), "--check" | "-v" | "--verbose"))
-            {
-                eprintln!("unknown argument {bad}\n{usage}");
-                return ExitCode::from(2);
+            let mut check = false;
+            let mut verbose = false;
+            // --root: another checkout to work on (the gate's own test uses a copy).
+            let mut root = workspace_root();
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--check" => check = true,
+                    "-v" | "--verbose" => verbose = true,
+                    "--root" => match rest.next() {
+                        Some(dir) => root = PathBuf::from(dir),
+                        None => {
+                            eprintln!("--root needs a directory\n{usage}");
+                            return ExitCode::from(2);
+                        }
+                    },
+                    bad => {
+                        eprintln!("unknown argument {bad}\n{usage}");
+                        return ExitCode::from(2);
+                    }
+                }
             }
-            generate(check, verbose)
+            generate(&root, check, verbose)
         }
         _ => {
             eprintln!("{usage}");
@@ -62,8 +75,7 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn generate(check: bool, verbose: bool) -> Result<()> {
-    let root = workspace_root();
+fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
     let raw =
         std::fs::read_to_string(root.join(SPEC)).with_context(|| format!("reading {SPEC}"))?;
     let mut doc: Value = serde_json::from_str(&raw).with_context(|| format!("parsing {SPEC}"))?;
