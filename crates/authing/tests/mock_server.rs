@@ -75,6 +75,13 @@ fn ok() -> ResponseTemplate {
         .set_body_json(json!({"statusCode": 200, "message": "操作成功", "requestId": "req-1"}))
 }
 
+/// Import one fixed record.
+async fn import_one(client: &ManagementClient) -> Result<types::CommonResponseDto, Error> {
+    client
+        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
+        .await
+}
+
 async fn count(server: &MockServer, p: &str) -> usize {
     let reqs = server.received_requests().await.unwrap();
     reqs.iter().filter(|r| r.url.path() == p).count()
@@ -142,10 +149,7 @@ async fn one_token_request_serves_many_calls() {
         .await;
     let client = builder(&server).build().unwrap();
     for _ in 0..5 {
-        client
-            .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-            .await
-            .unwrap();
+        import_one(&client).await.unwrap();
     }
     assert_eq!(count(&server, "/api/v3/get-management-token").await, 1);
     assert_eq!(count(&server, "/api/v3/import-otp").await, 5);
@@ -225,10 +229,7 @@ async fn a_401_refreshes_the_token_and_retries_once() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap();
+    import_one(&client).await.unwrap();
     assert_eq!(count(&server, "/api/v3/get-management-token").await, 2);
     assert_eq!(count(&server, "/api/v3/import-otp").await, 2);
 }
@@ -243,10 +244,7 @@ async fn a_persistent_401_is_retried_once_then_reported() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert!(err.is_auth(), "{err}");
     assert_eq!(err.http_status(), Some(401));
     assert_eq!(err.status_code(), Some(401));
@@ -258,10 +256,7 @@ async fn a_persistent_401_is_retried_once_then_reported() {
 async fn a_refused_access_key_is_an_auth_error() {
     let server = server_with_tokens(7200).await;
     let client = builder(&server).access_key_secret("wrong").build().unwrap();
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     assert_eq!(err.api_code(), Some(2001));
     assert_eq!(count(&server, "/api/v3/import-otp").await, 0);
@@ -298,8 +293,7 @@ async fn rate_limits_and_unavailability_are_retried() {
         (ResponseTemplate::new(502), "502"),
     ] {
         let (server, client) = flaky(response, 2).await;
-        client
-            .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
+        import_one(&client)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(count(&server, "/api/v3/import-otp").await, 3, "{name}");
@@ -309,10 +303,7 @@ async fn rate_limits_and_unavailability_are_retried() {
 #[tokio::test]
 async fn retries_are_bounded() {
     let (server, client) = flaky(ResponseTemplate::new(503), 10).await;
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert_eq!(err.http_status(), Some(503));
     assert!(err.is_retryable());
     assert_eq!(count(&server, "/api/v3/import-otp").await, 3);
@@ -326,10 +317,7 @@ async fn retry_after_is_honoured() {
     )
     .await;
     let started = std::time::Instant::now();
-    client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap();
+    import_one(&client).await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(count(&server, "/api/v3/import-otp").await, 2);
 }
@@ -345,10 +333,7 @@ async fn retries_can_be_switched_off() {
         .build()
         .unwrap();
     drop(client.clone());
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert_eq!(err.http_status(), Some(503));
     assert_eq!(count(&server, "/api/v3/import-otp").await, 1);
 }
@@ -356,10 +341,7 @@ async fn retries_can_be_switched_off() {
 #[tokio::test]
 async fn bad_requests_are_not_retried() {
     let (server, client) = flaky(ResponseTemplate::new(400), 5).await;
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert_eq!(err.http_status(), Some(400));
     assert!(!err.is_retryable());
     assert_eq!(count(&server, "/api/v3/import-otp").await, 1);
@@ -372,10 +354,7 @@ async fn timeouts_of_idempotent_calls_are_retried() {
         .timeout(Duration::from_millis(500))
         .build()
         .unwrap();
-    client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap();
+    import_one(&client).await.unwrap();
     assert_eq!(count(&server, "/api/v3/import-otp").await, 2);
 }
 
@@ -420,10 +399,7 @@ async fn connection_refused_is_a_transport_error() {
         .retry(RetryConfig::standard().with_initial_backoff(Duration::from_millis(1)))
         .build()
         .unwrap();
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert!(
         matches!(
             err,
@@ -452,10 +428,7 @@ async fn business_errors_are_errors_with_their_fields() {
         .mount(&server)
         .await;
     let client = builder(&server).build().unwrap();
-    let err = client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap_err();
+    let err = import_one(&client).await.unwrap_err();
     assert!(matches!(err, Error::Api(_)), "{err:?}");
     assert_eq!(err.status_code(), Some(404));
     assert_eq!(err.api_code(), Some(2004));
@@ -528,10 +501,7 @@ async fn signature_mode_signs_each_attempt_without_a_token() {
         .auth_mode(AuthMode::Signature)
         .build()
         .unwrap();
-    client
-        .import_otp(&[OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")])
-        .await
-        .unwrap();
+    import_one(&client).await.unwrap();
 
     let reqs = server.received_requests().await.unwrap();
     assert_eq!(reqs.len(), 2, "no token request in signature mode");
