@@ -103,13 +103,7 @@ impl Auth {
         };
         let started = Instant::now();
         let resp = self.token_api.get_management_token(&body).await.checked();
-        let data = match resp {
-            Ok(r) => r.data,
-            Err(e @ (Error::Api(_) | Error::Http { .. })) if e.status_code() != Some(500) => {
-                return Err(Error::Auth(Box::new(e)))
-            }
-            Err(e) => return Err(e),
-        };
+        let data = resp.map_err(token_error)?.data;
         let pool_id = jwt_claim(data.access_token.expose_secret(), "scoped_userpool_id")
             .ok_or_else(|| {
                 Error::Auth(Box::new(Error::Decode {
@@ -157,6 +151,20 @@ impl Auth {
             }
         }
         Ok(())
+    }
+}
+
+/// A failed token request as the caller should see it: a refusal of the key is
+/// [`Error::Auth`]; an outage (5xx, 429, transport) stays what it is, so callers can
+/// tell "the key is wrong" from "Authing is down".
+pub(crate) fn token_error(e: Error) -> Error {
+    let refused = matches!(e, Error::Api(_) | Error::Http { .. })
+        && !e.is_retryable()
+        && !e.status_code().is_some_and(|c| c >= 500);
+    if refused {
+        Error::Auth(Box::new(e))
+    } else {
+        e
     }
 }
 

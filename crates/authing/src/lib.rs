@@ -173,11 +173,7 @@ impl ManagementClient {
                     .get_management_token(&body)
                     .await
                     .checked();
-                match resp {
-                    Ok(_) => Ok(()),
-                    Err(e @ (Error::Api(_) | Error::Http { .. })) => Err(Error::Auth(Box::new(e))),
-                    Err(e) => Err(e),
-                }
+                resp.map(drop).map_err(hooks::token_error)
             }
         }
     }

@@ -605,3 +605,20 @@ fn debug_output_never_shows_a_secret() {
     assert!(printed.contains("[REDACTED]"));
     assert!(printed.contains(KEY_ID));
 }
+
+#[tokio::test]
+async fn an_unavailable_token_endpoint_is_not_an_auth_error() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v3/get-management-token"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let err = client.check_credentials().await.unwrap_err();
+    assert!(!err.is_auth(), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(err.http_status(), Some(503));
+    let err = import_one(&client).await.unwrap_err();
+    assert!(!err.is_auth() && err.is_retryable(), "{err:?}");
+    assert_eq!(count(&server, "/api/v3/import-otp").await, 0);
+}
