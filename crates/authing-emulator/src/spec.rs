@@ -397,11 +397,10 @@ fn query_value(spec: &Spec, schema: &Value, values: &[&str]) -> Value {
                 .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
                 .unwrap_or_else(|| Value::String(raw.to_string())),
-            Some("boolean") => match raw {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => Value::String(raw.to_string()),
-            },
+            // Any ASCII case: Authing's official Python SDK sends `str(True)` = "True" (its
+            // requests call gets Python booleans), and .NET's bool.ToString() is "True" too.
+            Some("boolean") if raw.eq_ignore_ascii_case("true") => Value::Bool(true),
+            Some("boolean") if raw.eq_ignore_ascii_case("false") => Value::Bool(false),
             _ => Value::String(raw.to_string()),
         }
     };

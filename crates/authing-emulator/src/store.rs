@@ -207,6 +207,9 @@ impl std::fmt::Display for Conflict {
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     pub users: HashMap<String, User>,
+    /// (userIdType, normalised value) → user id, so lookups and seeding stay linear
+    /// however many users there are.
+    index: HashMap<(&'static str, String), String>,
     next_seq: u64,
     /// Signature nonces already used, with the instant after which they may be forgotten.
     pub nonces: HashMap<String, Instant>,
@@ -241,16 +244,13 @@ impl Store {
     pub fn find(&self, id_type: &str, value: &str) -> Option<&User> {
         match id_type {
             "user_id" => self.users.get(value),
-            _ => self.users.values().find(|u| {
-                let field = match id_type {
-                    "email" => &u.email,
-                    "username" => &u.username,
-                    "phone" => &u.phone,
-                    "external_id" => &u.external_id,
-                    _ => return false,
-                };
-                field.as_deref().is_some_and(|f| same(id_type, f, value))
-            }),
+            _ => {
+                let id_type = ["email", "username", "phone", "external_id"]
+                    .into_iter()
+                    .find(|t| *t == id_type)?;
+                let id = self.index.get(&(id_type, normalise(id_type, value)?))?;
+                self.users.get(id)
+            }
         }
     }
 
@@ -293,23 +293,50 @@ impl Store {
             ids.push(id);
         }
         // Duplicates inside the batch itself.
-        for (i, a) in users.iter().enumerate() {
-            for b in &users[..i] {
-                for (field, id_type, va) in identifiers(a) {
-                    if identifiers(b).any(|(f, _, vb)| f == field && same(id_type, va, vb)) {
-                        return Err(Conflict::Duplicate {
-                            field,
-                            value: va.to_string(),
-                        });
-                    }
+        let mut in_batch: HashMap<(&'static str, String), usize> = HashMap::new();
+        for (i, user) in users.iter().enumerate() {
+            for (field, id_type, value) in identifiers(user) {
+                let Some(key) = normalise(id_type, value) else {
+                    continue;
+                };
+                if in_batch.insert((id_type, key), i).is_some() {
+                    return Err(Conflict::Duplicate {
+                        field,
+                        value: value.to_string(),
+                    });
                 }
             }
         }
         let now = now_ms();
         for user in users {
             let id = user.user_id.clone().unwrap_or_default();
+            for (_, id_type, value) in identifiers(&user) {
+                if let Some(key) = normalise(id_type, value) {
+                    self.index.insert((id_type, key), id.clone());
+                }
+            }
             let (seq, created) = match self.users.get(&id) {
-                Some(old) => (old.seq, old.created_at_ms),
+                Some(old) => {
+                    for (id_type, value) in [
+                        ("email", &old.email),
+                        ("username", &old.username),
+                        ("phone", &old.phone),
+                        ("external_id", &old.external_id),
+                    ] {
+                        let key = value.as_deref().and_then(|v| normalise(id_type, v));
+                        if let Some(key) = key {
+                            if self.index.get(&(id_type, key.clone())) == Some(&id) {
+                                let new = identifiers(&user).any(|(_, t, v)| {
+                                    t == id_type && normalise(t, v).as_ref() == Some(&key)
+                                });
+                                if !new {
+                                    self.index.remove(&(id_type, key));
+                                }
+                            }
+                        }
+                    }
+                    (old.seq, old.created_at_ms)
+                }
                 None => {
                     self.next_seq += 1;
                     (self.next_seq, now)
@@ -381,14 +408,14 @@ fn identifiers(u: &NewUser) -> impl Iterator<Item = (&'static str, &'static str,
     .filter_map(|(field, id_type, v)| v.as_deref().map(|v| (field, id_type, v)))
 }
 
-/// E-mail addresses compare case-insensitively; other identifiers exactly.
-fn same(id_type: &str, a: &str, b: &str) -> bool {
-    !a.is_empty()
-        && if id_type == "email" {
-            a.eq_ignore_ascii_case(b)
-        } else {
-            a == b
-        }
+/// The form an identifier is indexed under: e-mail addresses compare
+/// case-insensitively, other identifiers exactly; an empty one never matches.
+fn normalise(id_type: &str, value: &str) -> Option<String> {
+    match value {
+        "" => None,
+        v if id_type == "email" => Some(v.to_ascii_lowercase()),
+        v => Some(v.to_string()),
+    }
 }
 
 impl User {
@@ -423,5 +450,59 @@ impl User {
             dto.entry(k.to_string()).or_insert(default);
         }
         Value::Object(dto)
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    fn seed(id: &str, email: &str) -> NewUser {
+        SeedUser::new(id).email(email).into()
+    }
+
+    #[test]
+    fn lookups_follow_inserts_and_replacements() {
+        let mut store = Store::default();
+        store
+            .insert_all(vec![seed("u1", "A@Example.com")], false)
+            .unwrap();
+        assert_eq!(store.find("email", "a@example.COM").unwrap().user_id, "u1");
+        // Replacing u1 with a new e-mail frees the old one.
+        store
+            .insert_all(vec![seed("u1", "b@example.com")], true)
+            .unwrap();
+        assert!(store.find("email", "a@example.com").is_none());
+        assert_eq!(store.find("email", "b@example.com").unwrap().user_id, "u1");
+        store
+            .insert_all(vec![seed("u2", "a@example.com")], false)
+            .unwrap();
+        // Taken by another user, in the store or in the same batch: nothing applied.
+        let err = store.insert_all(vec![seed("u3", "B@example.com")], false);
+        assert!(matches!(
+            err,
+            Err(Conflict::Duplicate { field: "email", .. })
+        ));
+        let err = store.insert_all(vec![seed("u4", "c@x.io"), seed("u5", "C@x.io")], false);
+        assert!(matches!(
+            err,
+            Err(Conflict::Duplicate { field: "email", .. })
+        ));
+        assert!(store.find("email", "c@x.io").is_none());
+        assert_eq!(store.users.len(), 2);
+    }
+
+    #[test]
+    fn seeding_many_users_is_linear() {
+        let mut store = Store::default();
+        let users = (0..50_000).map(|i| seed(&format!("u{i}"), &format!("user{i}@example.com")));
+        store.insert_all(users.collect(), false).unwrap();
+        assert_eq!(
+            store
+                .find("email", "user49999@example.com")
+                .unwrap()
+                .user_id,
+            "u49999"
+        );
     }
 }
