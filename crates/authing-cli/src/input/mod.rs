@@ -1,0 +1,235 @@
+//! Streaming readers for the supported input formats.
+//!
+//! Every reader yields one [`RawRecord`] at a time and holds at most one record in
+//! memory (the Keycloak reader parses on a thread behind a small bounded channel), so
+//! memory stays flat however large the file. While reading, the bytes go through a
+//! [`DigestReader`] so the file's size and SHA-256 (its identity in the journal) come
+//! for free with the pass.
+
+mod csv;
+mod jsonl;
+mod keycloak;
+mod otpauth;
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::record::RawRecord;
+
+pub use keycloak::KeycloakIdentifier;
+pub use otpauth::parse_uri;
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// CSV with a header row: `userId|email|username|phone|externalId, secret, recoveryCode`.
+    Csv,
+    /// JSON Lines: one object per line with the same field names as the CSV columns.
+    Jsonl,
+    /// One `otpauth://totp/...` URI per line, optionally preceded by an Authing user id.
+    Otpauth,
+    /// A Keycloak realm (or users) export: `{"users":[...]}`.
+    Keycloak,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::Otpauth => "otpauth",
+            Format::Keycloak => "keycloak",
+        }
+    }
+
+    /// The format implied by a file name's extension, if any.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "txt" | "uri" | "uris" => Some(Format::Otpauth),
+            "json" => Some(Format::Keycloak),
+            _ => None,
+        }
+    }
+}
+
+/// Reader options that change which user a record names (recorded in the journal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputOptions {
+    pub keycloak_identifier: KeycloakIdentifier,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        Self {
+            keycloak_identifier: KeycloakIdentifier::Username,
+        }
+    }
+}
+
+/// Size and SHA-256 of a file, accumulated while it is read.
+#[derive(Debug, Default)]
+struct DigestState {
+    hasher: Sha256,
+    size: u64,
+    eof: bool,
+}
+
+/// The identity of an input file: its size and the SHA-256 of its content.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileIdentity {
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Handle on the digest of a file being read by a [`RecordStream`].
+#[derive(Debug, Clone, Default)]
+pub struct DigestHandle(Arc<Mutex<DigestState>>);
+
+impl DigestHandle {
+    /// The identity, once the reader has reached the end of the file.
+    pub fn identity(&self) -> Option<FileIdentity> {
+        let state = self.0.lock().expect("digest lock");
+        state.eof.then(|| FileIdentity {
+            size: state.size,
+            sha256: crate::hex(&state.hasher.clone().finalize()),
+        })
+    }
+}
+
+/// A `Read` adapter feeding every byte read into the file digest.
+pub struct DigestReader<R> {
+    inner: R,
+    state: DigestHandle,
+}
+
+impl<R: Read> Read for DigestReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.state.0.lock().expect("digest lock");
+        if n == 0 && !buf.is_empty() {
+            state.eof = true;
+        }
+        state.hasher.update(&buf[..n]);
+        state.size += n as u64;
+        Ok(n)
+    }
+}
+
+/// A stream of records from one input file.
+pub struct RecordStream {
+    inner: Box<dyn Iterator<Item = RawRecord> + Send>,
+    digest: DigestHandle,
+}
+
+impl RecordStream {
+    /// The file's identity; `None` until the stream has been read to its end.
+    pub fn identity(&self) -> Option<FileIdentity> {
+        self.digest.identity()
+    }
+}
+
+impl Iterator for RecordStream {
+    type Item = RawRecord;
+    fn next(&mut self) -> Option<RawRecord> {
+        self.inner.next()
+    }
+}
+
+/// Opens `path` as `format`.
+pub fn open(path: &Path, format: Format, options: InputOptions) -> io::Result<RecordStream> {
+    let file = File::open(path)?;
+    Ok(from_reader(file, format, options))
+}
+
+/// Reads records of `format` from any reader (used by tests and by [`open`]).
+pub fn from_reader(
+    reader: impl Read + Send + 'static,
+    format: Format,
+    options: InputOptions,
+) -> RecordStream {
+    let digest = DigestHandle::default();
+    let reader = BufReader::with_capacity(
+        64 * 1024,
+        DigestReader {
+            inner: reader,
+            state: digest.clone(),
+        },
+    );
+    let inner: Box<dyn Iterator<Item = RawRecord> + Send> = match format {
+        Format::Csv => Box::new(csv::CsvRecords::new(reader)),
+        Format::Jsonl => Box::new(jsonl::JsonlRecords::new(reader)),
+        Format::Otpauth => Box::new(otpauth::OtpauthRecords::new(reader)),
+        Format::Keycloak => Box::new(keycloak::KeycloakRecords::spawn(
+            reader,
+            options.keycloak_identifier,
+        )),
+    };
+    RecordStream { inner, digest }
+}
+
+/// Reads text lines as bytes so invalid UTF-8 becomes a problem on that line
+/// instead of an I/O error that ends the stream (shared by the line-based formats).
+pub(crate) struct Lines<R> {
+    reader: R,
+    line: u64,
+    buf: Vec<u8>,
+    failed: bool,
+}
+
+/// One line from [`Lines`]: its number and text, or an error kind without content.
+pub(crate) enum LineItem {
+    Text(u64, String),
+    NotUtf8(u64),
+    IoError(u64, io::ErrorKind),
+}
+
+impl<R: io::BufRead> Lines<R> {
+    pub fn new(reader: R) -> Self {
+        Self {
+            reader,
+            line: 0,
+            buf: Vec::new(),
+            failed: false,
+        }
+    }
+}
+
+impl<R: io::BufRead> Iterator for Lines<R> {
+    type Item = LineItem;
+    fn next(&mut self) -> Option<LineItem> {
+        if self.failed {
+            return None;
+        }
+        self.buf.clear();
+        match self.reader.read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                self.line += 1;
+                let bytes = std::mem::take(&mut self.buf);
+                match String::from_utf8(bytes) {
+                    Ok(mut text) => {
+                        // The line may hold a secret: keep it in memory only as long as needed.
+                        while text.ends_with(['\n', '\r']) {
+                            text.pop();
+                        }
+                        Some(LineItem::Text(self.line, text))
+                    }
+                    Err(_) => Some(LineItem::NotUtf8(self.line)),
+                }
+            }
+            Err(e) => {
+                // A read error ends the stream: nothing after it can be trusted.
+                self.failed = true;
+                self.line += 1;
+                Some(LineItem::IoError(self.line, e.kind()))
+            }
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! `otpauth://` URI list input (the Key URI format of Google Authenticator).
+//!
+//! One URI per line; blank lines and lines starting with `#` are skipped. The user is
+//! named by one simple rule:
+//!
+//! * `otpauth://totp/Issuer:alice@example.com?secret=...` — the account part of the
+//!   label (after the optional `Issuer:` prefix) is an **e-mail** if it contains `@`,
+//!   otherwise a **username**; it is resolved to an Authing user id before import.
+//! * `USER_ID otpauth://totp/...` — a leading Authing user id, separated from the URI
+//!   by spaces or a tab, names the user explicitly and the label is ignored.
+
+use std::io::BufRead;
+
+use percent_encoding::percent_decode_str;
+
+use super::{LineItem, Lines};
+use crate::record::{IdKind, Identifier, RawRecord, Secret};
+
+pub struct OtpauthRecords<R> {
+    lines: Lines<R>,
+}
+
+impl<R: BufRead> OtpauthRecords<R> {
+    pub fn new(reader: R) -> Self {
+        Self {
+            lines: Lines::new(reader),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for OtpauthRecords<R> {
+    type Item = RawRecord;
+
+    fn next(&mut self) -> Option<RawRecord> {
+        loop {
+            match self.lines.next()? {
+                LineItem::NotUtf8(line) => {
+                    return Some(RawRecord::at(line).problem("uri", "not valid UTF-8"))
+                }
+                LineItem::IoError(line, kind) => {
+                    let mut r = RawRecord::at(line).problem("file", format!("read error: {kind}"));
+                    r.fatal = true;
+                    return Some(r);
+                }
+                LineItem::Text(line, text) => {
+                    let trimmed = text.trim();
+                    if trimmed.is_empty() || trimmed.starts_with('#') {
+                        continue;
+                    }
+                    return Some(parse_line(line, trimmed));
+                }
+            }
+        }
+    }
+}
+
+fn parse_line(line: u64, text: &str) -> RawRecord {
+    if starts_with_scheme(text) {
+        return parse_uri(line, text, None);
+    }
+    match text.split_once([' ', '\t']) {
+        Some((user_id, rest)) if starts_with_scheme(rest.trim_start()) => {
+            parse_uri(line, rest.trim_start(), Some(user_id))
+        }
+        _ => RawRecord::at(line)
+            .problem("uri", "expected `otpauth://...` or `USER_ID otpauth://...`"),
+    }
+}
+
+fn starts_with_scheme(text: &str) -> bool {
+    text.get(..10)
+        .is_some_and(|p| p.eq_ignore_ascii_case("otpauth://"))
+}
+
+/// Parses one `otpauth://` URI. With `user_id`, that names the user; otherwise the
+/// label's account part does (see the module documentation).
+pub fn parse_uri(line: u64, uri: &str, user_id: Option<&str>) -> RawRecord {
+    let mut record = RawRecord::at(line);
+    // url's errors are fixed strings that never quote the input.
+    let Ok(url) = url::Url::parse(uri) else {
+        return record.problem("uri", "not a valid URI");
+    };
+    if !url.scheme().eq_ignore_ascii_case("otpauth") {
+        return record.problem("uri", "not an otpauth:// URI");
+    }
+    match url.host_str() {
+        Some(kind) if !kind.is_empty() => record.params.kind = Some(kind.to_ascii_lowercase()),
+        _ => return record.problem("type", "missing (expected otpauth://totp/...)"),
+    }
+
+    if let Some(id) = user_id {
+        record.identifiers.push(Identifier::new(IdKind::UserId, id));
+    } else {
+        let label = percent_decode_str(url.path().trim_start_matches('/')).decode_utf8_lossy();
+        let account = match label.split_once(':') {
+            Some((_issuer, account)) => account.trim(),
+            None => label.trim(),
+        };
+        if account.is_empty() {
+            record = record.problem("label", "no account name in the label");
+        } else if account.contains('@') {
+            record
+                .identifiers
+                .push(Identifier::new(IdKind::Email, account));
+        } else {
+            record
+                .identifiers
+                .push(Identifier::new(IdKind::Username, account));
+        }
+    }
+
+    for (key, value) in url.query_pairs() {
+        let value = value.trim();
+        match key.to_ascii_lowercase().as_str() {
+            "secret" => record.secret = Some(Secret::new(value)),
+            "algorithm" => record.params.algorithm = Some(value.to_string()),
+            "digits" => record.params.digits = Some(value.to_string()),
+            "period" => record.params.period = Some(value.to_string()),
+            // issuer, image, counter (HOTP, rejected via the type) and others carry
+            // nothing Authing can store.
+            _ => {}
+        }
+    }
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_account_is_email_or_username() {
+        let r = parse_line(
+            3,
+            "otpauth://totp/ACME%20Co:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30",
+        );
+        assert!(r.problems.is_empty());
+        assert_eq!(r.line, 3);
+        assert_eq!(
+            r.identifiers,
+            vec![Identifier::new(IdKind::Email, "alice@example.com")]
+        );
+        assert_eq!(r.secret.unwrap().expose_secret(), "JBSWY3DPEHPK3PXP");
+        assert_eq!(r.params.kind.as_deref(), Some("totp"));
+        assert_eq!(r.params.algorithm.as_deref(), Some("SHA1"));
+        assert_eq!(r.params.digits.as_deref(), Some("6"));
+        assert_eq!(r.params.period.as_deref(), Some("30"));
+
+        let r = parse_line(1, "otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            r.identifiers,
+            vec![Identifier::new(IdKind::Username, "bob")]
+        );
+        let r = parse_line(1, "otpauth://totp/Issuer%3A%20carol?secret=X");
+        assert_eq!(
+            r.identifiers,
+            vec![Identifier::new(IdKind::Username, "carol")]
+        );
+    }
+
+    #[test]
+    fn leading_user_id_wins_over_label() {
+        let r = parse_line(
+            1,
+            "64f0c0ffee\totpauth://totp/X:alice@example.com?secret=AAAA",
+        );
+        assert_eq!(
+            r.identifiers,
+            vec![Identifier::new(IdKind::UserId, "64f0c0ffee")]
+        );
+    }
+
+    #[test]
+    fn hotp_and_parameters_are_carried_for_validation() {
+        let r = parse_line(1, "otpauth://HOTP/a?secret=AAAA&counter=3&digits=8");
+        assert_eq!(r.params.kind.as_deref(), Some("hotp"));
+        assert_eq!(r.params.digits.as_deref(), Some("8"));
+    }
+
+    #[test]
+    fn garbage_is_a_problem_without_echo() {
+        let r = parse_line(9, "JBSWY3DPEHPK3PXPSECRET");
+        assert_eq!(r.problems[0].field, "uri");
+        assert!(!r.problems[0].reason.contains("SECRET"));
+        let r = parse_line(9, "https://example.com/?secret=JBSWY3DPEHPK3PXPSECRET");
+        assert!(r.problems[0].reason.contains("otpauth"));
+        assert!(!r.problems[0].reason.contains("SECRET"));
+        let r = parse_line(9, "otpauth://totp/?secret=AAAA");
+        assert_eq!(r.problems[0].field, "label");
+    }
+
+    #[test]
+    fn comments_and_blank_lines_are_skipped() {
+        let text = "# exported\n\notpauth://totp/a?secret=AAAA\n";
+        let recs: Vec<_> = OtpauthRecords::new(text.as_bytes()).collect();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].line, 3);
+    }
+}

@@ -1,0 +1,968 @@
+//! End-to-end tests: the real `authing` binary against an emulator started in the
+//! test process, checked through the emulator's export and request statistics.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use authing_cli::base32;
+use authing_emulator::{Config, Emulator, SeedUser};
+
+const IMPORT_OP: &str = "UsersManagementController_importOtp";
+const GET_USER_OP: &str = "UsersManagementController_getUser";
+
+/// A fresh random base32 secret of `bytes` bytes (160 bits by default in tests).
+fn secret(bytes: usize) -> String {
+    let raw: Vec<u8> = (0..bytes).map(|_| rand::random::<u8>()).collect();
+    base32::encode(&raw)
+}
+
+fn recovery_code() -> String {
+    let parts: Vec<String> = (0..6)
+        .map(|_| format!("{:04x}", rand::random::<u16>()))
+        .collect();
+    parts.join("-")
+}
+
+async fn emulator(users: impl IntoIterator<Item = SeedUser>) -> Emulator {
+    let emu = Emulator::start(Config::default()).await.expect("emulator");
+    emu.seed(users).expect("seed");
+    emu
+}
+
+fn user_ids(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i:05}")).collect()
+}
+
+/// The binary with credentials for `emu` and nothing inherited that could interfere.
+fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_authing"));
+    cmd.args(args)
+        .env("AUTHING_HOST", emu.base_url())
+        .env("AUTHING_ACCESS_KEY_ID", emu.access_key_id())
+        .env("AUTHING_ACCESS_KEY_SECRET", emu.access_key_secret())
+        .env_remove("AUTHING_AUTH_MODE")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
+}
+
+async fn run(emu: &Emulator, args: &[&str]) -> Output {
+    let out = command(emu, args).output().await.expect("run authing");
+    assert_ne!(
+        out.status.code(),
+        Some(101),
+        "panicked: {}",
+        text(&out.stderr)
+    );
+    out
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally")
+}
+
+fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// The emulator's view: user id -> (secret, recovery code).
+fn otp_state(emu: &Emulator) -> std::collections::BTreeMap<String, (String, Option<String>)> {
+    emu.export()
+        .into_iter()
+        .filter_map(|u| u.otp.map(|o| (u.user_id, (o.secret, o.recovery_code))))
+        .collect()
+}
+
+/// The summary object of a `--json` run.
+fn json_summary(out: &Output) -> serde_json::Value {
+    let stdout = text(&out.stdout);
+    let last = stdout.lines().last().expect("a summary line");
+    let v: serde_json::Value = serde_json::from_str(last).expect("json");
+    assert_eq!(v["type"], "summary");
+    v
+}
+
+fn json_problems(out: &Output) -> Vec<serde_json::Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "problem")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_with_user_ids_emails_and_recovery_codes() {
+    let emu = emulator([
+        SeedUser::new("u1"),
+        SeedUser::new("u2"),
+        SeedUser::new("u3").email("carol@example.com"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2, s3) = (secret(20), secret(20), secret(20));
+    let rc = recovery_code();
+    // Lower case with spaces and padding: normalised before sending.
+    let s2_messy = format!("{} {}==", &s2[..16].to_lowercase(), &s2[16..]);
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!(
+            "userId,email,secret,recoveryCode\nu1,,{s1},{rc}\nu2,,{s2_messy},\n,carol@example.com,{s3},\n"
+        ),
+    );
+    let out = run(
+        &emu,
+        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["records"], 3);
+    assert_eq!(summary["imported"], 3);
+
+    let state = otp_state(&emu);
+    assert_eq!(state["u1"], (s1, Some(rc)));
+    assert_eq!(state["u2"], (s2, None));
+    assert_eq!(state["u3"], (s3, None));
+    // One import call for the whole batch; carol resolved by e-mail.
+    let stats = emu.stats();
+    assert_eq!(stats.operation_total(IMPORT_OP), 1);
+    assert_eq!(stats.count(GET_USER_OP, "200"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jsonl_import() {
+    let emu = emulator([SeedUser::new("u1"), SeedUser::new("u2").username("bob")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2) = (secret(20), secret(32));
+    let file = write(
+        dir.path(),
+        "users.ndjson",
+        &format!(
+            "{{\"userId\":\"u1\",\"secret\":\"{s1}\",\"recoveryCode\":\"r-1\"}}\n\n{{\"username\":\"bob\",\"secret\":\"{s2}\",\"digits\":6,\"period\":30,\"algorithm\":\"SHA1\"}}\n"
+        ),
+    );
+    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let state = otp_state(&emu);
+    assert_eq!(state["u1"], (s1, Some("r-1".to_string())));
+    assert_eq!(state["u2"], (s2, None));
+    assert!(text(&out.stdout).contains("all records imported"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otpauth_uri_list() {
+    let emu = emulator([
+        SeedUser::new("u1").email("alice@example.com"),
+        SeedUser::new("u2").username("bob"),
+        SeedUser::new("u3"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2, s3) = (secret(20), secret(20), secret(20));
+    let file = write(
+        dir.path(),
+        "uris.txt",
+        &format!(
+            "# exported from the old IdP\n\
+             otpauth://totp/ACME:alice%40example.com?secret={s1}&issuer=ACME&algorithm=SHA1&digits=6&period=30\n\
+             otpauth://totp/ACME:bob?secret={s2}&issuer=ACME\n\
+             u3\totpauth://totp/ACME:whoever?secret={s3}\n"
+        ),
+    );
+    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let state = otp_state(&emu);
+    assert_eq!(state["u1"].0, s1);
+    assert_eq!(state["u2"].0, s2);
+    assert_eq!(state["u3"].0, s3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keycloak_export_secret_is_base32_encoded() {
+    let emu = emulator([
+        SeedUser::new("u1").username("alice"),
+        SeedUser::new("u2").username("dave"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // Keycloak keeps the raw secret; the authenticator holds its base32 encoding.
+    let raw = "Xq3vLm9TzR2pWc8KbN4s";
+    let file = write(
+        dir.path(),
+        "realm.json",
+        &serde_json::json!({
+            "realm": "acme",
+            "users": [
+                {"id": "kc-1", "username": "alice", "credentials": [
+                    {"type": "password", "secretData": "{\"value\":\"x\"}", "credentialData": "{}"},
+                    {"type": "otp", "secretData": serde_json::json!({"value": raw}).to_string(),
+                     "credentialData": "{\"subType\":\"totp\",\"digits\":6,\"counter\":0,\"period\":30,\"algorithm\":\"HmacSHA1\"}"}
+                ]},
+                {"id": "kc-2", "username": "eve", "credentials": []},
+                {"id": "kc-3", "username": "dave", "credentials": [
+                    {"type": "otp", "secretData": serde_json::json!({"value": "Ab12Cd34Ef56Gh78Ij90"}).to_string(),
+                     "credentialData": "{\"subType\":\"totp\",\"digits\":8,\"period\":30,\"algorithm\":\"HmacSHA256\"}"}
+                ]}
+            ]
+        })
+        .to_string(),
+    );
+    // dave's credential (8 digits, SHA256) cannot be carried: invalid, so nothing is sent.
+    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
+    assert_eq!(code(&out), 65, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("realm.json:1: algorithm:"), "{stderr}");
+    assert!(stderr.contains("realm.json:1: digits:"), "{stderr}");
+    assert_eq!(emu.stats().operation_total(IMPORT_OP), 0);
+
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--max-rps",
+            "0",
+            "--skip-invalid",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["records"], 2, "users without OTP are not records");
+    assert_eq!(summary["imported"], 1);
+    assert_eq!(summary["invalid"], 1);
+    let state = otp_state(&emu);
+    assert_eq!(state["u1"].0, base32::encode(raw.as_bytes()));
+    assert!(!state.contains_key("u2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_sends_nothing_and_names_lines() {
+    let emu = emulator([
+        SeedUser::new("u1"),
+        SeedUser::new("u2"),
+        SeedUser::new("u3"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = secret(20);
+    let bad_char = format!("{}1", &secret(20)[..31]);
+    let short = secret(8);
+    let dup = secret(20);
+    let content = format!(
+        "userId,secret,recoveryCode,digits\n\
+         u1,{good},,6\n\
+         u2,{bad_char},,\n\
+         u3,{short},,\n\
+         u1,{dup},,\n\
+         u3,{good},,8\n\
+         ,{good},,\n"
+    );
+    let file = write(dir.path(), "bad.csv", &content);
+    let report = dir.path().join("report.csv");
+    let out = run(&emu, &["otp", "import", p(&file), "--report", p(&report)]).await;
+    assert_eq!(code(&out), 65, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let f = p(&file);
+    for expected in [
+        format!("{f}:3: secret: not base32: invalid character at position 32"),
+        format!("{f}:4: secret: too short: 64 bits"),
+        format!("{f}:2: userId: same user as line 5"),
+        format!("{f}:5: userId: same user as line 2"),
+        format!("{f}:6: digits: 8 cannot be imported"),
+        format!("{f}:6: userId: same user as line 4"),
+        format!("{f}:7: userId: no user identifier"),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
+    }
+    assert!(text(&out.stdout).contains("nothing sent"));
+    // Nothing was sent, not even a token request.
+    assert_eq!(emu.stats().total, 0, "{:?}", emu.stats());
+    assert!(otp_state(&emu).is_empty());
+    // No journal was created.
+    assert!(!dir.path().join("bad.csv.journal").exists());
+    // The report lists every record that was not imported.
+    let report_text = std::fs::read_to_string(&report).unwrap();
+    assert!(report_text
+        .starts_with("line,userId,email,username,phone,externalId,outcome,field,reason\n"));
+    assert_eq!(report_text.lines().count(), 1 + 6, "{report_text}");
+    for s in [&good, &bad_char, &short, &dup] {
+        for hay in [&stderr, &text(&out.stdout), &report_text] {
+            assert!(
+                !hay.contains(s.as_str()) && !hay.contains(&s[..12]),
+                "secret leaked"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_imports_nothing_but_finds_unknown_users() {
+    let emu = emulator([SeedUser::new("u1").email("a@example.com")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!(
+            "email,secret\na@example.com,{}\nghost@example.com,{}\n",
+            secret(20),
+            secret(20)
+        ),
+    );
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--dry-run",
+            "--json",
+            "--max-rps",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["dryRun"], true);
+    assert_eq!(summary["userNotFound"], 1);
+    assert_eq!(summary["notSent"], 1);
+    let problems = json_problems(&out);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(problems[0]["outcome"], "user_not_found");
+    assert_eq!(problems[0]["field"], "email");
+    let stats = emu.stats();
+    assert_eq!(stats.operation_total(IMPORT_OP), 0);
+    assert_eq!(stats.operation_total(GET_USER_OP), 2);
+    assert!(otp_state(&emu).is_empty());
+    assert!(!dir.path().join("users.csv.journal").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_is_isolated_and_the_rest_imported() {
+    let ids = user_ids("u", 20);
+    let emu = emulator(ids.iter().map(SeedUser::new)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut content = String::from("userId,secret\n");
+    for (i, id) in ids.iter().enumerate() {
+        content.push_str(&format!("{id},{}\n", secret(20)));
+        if i == 12 {
+            content.push_str(&format!("nobody,{}\n", secret(20)));
+        }
+    }
+    let file = write(dir.path(), "users.csv", &content);
+    let report = dir.path().join("report.csv");
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--json",
+            "--batch-size",
+            "8",
+            "--max-rps",
+            "0",
+            "--report",
+            p(&report),
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["records"], 21);
+    assert_eq!(summary["imported"], 20);
+    assert_eq!(summary["userNotFound"], 1);
+    let problems = json_problems(&out);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["line"], 15);
+    assert_eq!(problems[0]["userId"], "nobody");
+    assert_eq!(problems[0]["outcome"], "user_not_found");
+    assert_eq!(otp_state(&emu).len(), 20);
+    let report_text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        report_text.contains("15,nobody,,,,,user_not_found,userId,user not found"),
+        "{report_text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_then_resume_sends_only_unconfirmed_batches() {
+    const N: usize = 300;
+    const BATCH: usize = 10;
+    let ids = user_ids("k", N);
+    let emu = emulator(ids.iter().map(SeedUser::new)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Vec<String> = (0..N).map(|_| secret(20)).collect();
+    let mut content = String::from("userId,secret,recoveryCode\n");
+    for (id, s) in ids.iter().zip(&secrets) {
+        content.push_str(&format!("{id},{s},rc-{id}\n"));
+    }
+    let file = write(dir.path(), "users.csv", &content);
+    let journal = dir.path().join("users.csv.journal");
+
+    // Slow run: 8 requests/s, 30 batches; killed once a few batches are journaled.
+    let mut child = command(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--batch-size",
+            "10",
+            "--concurrency",
+            "2",
+            "--max-rps",
+            "8",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    loop {
+        let lines = std::fs::read_to_string(&journal)
+            .map(|t| t.lines().count())
+            .unwrap_or(0);
+        if lines >= 4 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "journal never grew"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap(); // SIGKILL
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), None, "killed by a signal");
+
+    let journal_text = std::fs::read_to_string(&journal).unwrap();
+    let confirmed: usize = journal_text
+        .lines()
+        .skip(1)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| v["records"].as_array().unwrap().len())
+        .sum();
+    assert!((3 * BATCH..N).contains(&confirmed), "confirmed {confirmed}");
+    for s in &secrets {
+        assert!(!journal_text.contains(s.as_str()), "secret in the journal");
+    }
+    let imports_before = emu.stats().operation_total(IMPORT_OP);
+
+    // Without --resume, the existing journal is refused.
+    let out = run(&emu, &["otp", "import", p(&file)]).await;
+    assert_eq!(code(&out), 78, "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--resume"));
+
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--resume",
+            "--batch-size",
+            "10",
+            "--max-rps",
+            "0",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["records"], N as u64);
+    assert_eq!(summary["alreadyImported"], confirmed as u64);
+    assert_eq!(summary["imported"], (N - confirmed) as u64);
+
+    // No confirmed batch was sent again: the resumed run sent exactly the batches
+    // needed for the unconfirmed records.
+    let imports_after = emu.stats().operation_total(IMPORT_OP);
+    assert_eq!(
+        imports_after - imports_before,
+        (N - confirmed).div_ceil(BATCH) as u64
+    );
+
+    // The emulator's state is exactly the input.
+    let state = otp_state(&emu);
+    assert_eq!(state.len(), N);
+    for (id, s) in ids.iter().zip(&secrets) {
+        assert_eq!(state[id], (s.clone(), Some(format!("rc-{id}"))), "{id}");
+    }
+
+    // A journal for a different file is refused.
+    std::fs::write(&file, format!("{content}k99999,{},\n", secret(20))).unwrap();
+    let out = run(&emu, &["otp", "import", p(&file), "--resume"]).await;
+    assert_eq!(code(&out), 78, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("different input"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_catches_a_secret_changed_behind_our_back() {
+    let ids = user_ids("v", 5);
+    let emu = emulator(ids.iter().map(SeedUser::new)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets: Vec<String> = (0..5).map(|_| secret(20)).collect();
+    let mut content = String::from("userId,secret\n");
+    for (id, s) in ids.iter().zip(&secrets) {
+        content.push_str(&format!("{id},{s}\n"));
+    }
+    let file = write(dir.path(), "users.csv", &content);
+    let out = run(
+        &emu,
+        &["otp", "import", p(&file), "--verify", "--max-rps", "0"],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("verified"));
+
+    // Someone re-imports another secret for v00003.
+    let other = secret(20);
+    let client = authing::ManagementClient::builder()
+        .access_key_id(emu.access_key_id())
+        .access_key_secret(emu.access_key_secret())
+        .host(emu.base_url())
+        .build()
+        .unwrap();
+    client
+        .import_otp(&[authing::OtpImport::new("v00003", other.as_str())])
+        .await
+        .unwrap();
+    let imports = emu.stats().operation_total(IMPORT_OP);
+
+    // Re-verification of the finished import: nothing is sent, the change is caught.
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--resume",
+            "--verify",
+            "--json",
+            "--max-rps",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_eq!(emu.stats().operation_total(IMPORT_OP), imports);
+    let summary = json_summary(&out);
+    assert_eq!(summary["alreadyImported"], 4);
+    assert_eq!(summary["failed"], 1);
+    assert_eq!(summary["verified"], 4);
+    assert_eq!(summary["verifyFailed"], 1);
+    let problems = json_problems(&out);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["line"], 5);
+    assert_eq!(problems[0]["userId"], "v00003");
+    assert!(problems[0]["reason"].as_str().unwrap().contains("differs"));
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!all.contains(&other) && !all.contains(&secrets[3]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_anywhere_even_with_trace_logging() {
+    let emu = emulator([
+        SeedUser::new("u1"),
+        SeedUser::new("u2").email("b@example.com"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = [secret(20), secret(20), secret(20), secret(20)];
+    let codes = [recovery_code(), recovery_code()];
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!(
+            "userId,email,secret,recoveryCode\nu1,,{},{}\n,b@example.com,{},{}\nghost,,{},\nu1,,{}x,\n",
+            secrets[0], codes[0], secrets[1], codes[1], secrets[2], secrets[3]
+        ),
+    );
+    let report = dir.path().join("report.csv");
+    let mut cmd = command(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--skip-invalid",
+            "--verify",
+            "--json",
+            "--report",
+            p(&report),
+            "--max-rps",
+            "0",
+        ],
+    );
+    cmd.env("RUST_LOG", "trace");
+    let out = cmd.output().await.unwrap();
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.len() > 1000, "trace logging is on");
+    let journal = std::fs::read_to_string(dir.path().join("users.csv.journal")).unwrap();
+    let report_text = std::fs::read_to_string(&report).unwrap();
+    let stdout = text(&out.stdout);
+    for hay in [&stdout, &stderr, &journal, &report_text] {
+        for s in &secrets {
+            assert!(!hay.contains(s.as_str()), "secret leaked");
+            assert!(!hay.contains(&s.to_lowercase()), "secret leaked");
+            assert!(!hay.contains(&s[..16]), "secret fragment leaked");
+        }
+        for c in &codes {
+            assert!(!hay.contains(c.as_str()), "recovery code leaked");
+        }
+    }
+    // Dup of u1 (line 5) makes both u1 lines invalid; ghost is not found.
+    let summary = json_summary(&out);
+    assert_eq!(summary["imported"], 1);
+    assert_eq!(summary["invalid"], 2);
+    assert_eq!(summary["userNotFound"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_access_key_exits_77() {
+    let emu = emulator([SeedUser::new("u1")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!("userId,secret\nu1,{}\n", secret(20)),
+    );
+    let mut cmd = command(&emu, &["otp", "import", p(&file)]);
+    cmd.env("AUTHING_ACCESS_KEY_SECRET", "not-the-secret");
+    let out = cmd.output().await.unwrap();
+    assert_eq!(code(&out), 77, "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("not-the-secret"));
+    assert_eq!(emu.stats().operation_total(IMPORT_OP), 0);
+    // No journal is left behind that would demand --resume next time.
+    assert!(!dir.path().join("users.csv.journal").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_credentials_exit_78_and_unknown_extension_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!("userId,secret\nu1,{}\n", secret(20)),
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
+        .args(["otp", "import", p(&file)])
+        .env_remove("AUTHING_ACCESS_KEY_ID")
+        .env_remove("AUTHING_ACCESS_KEY_SECRET")
+        .env_remove("AUTHING_HOST")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out.stderr));
+    let other = write(dir.path(), "users.dat", "x");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
+        .args(["otp", "import", p(&other), "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
+        .args(["otp", "import", "--help"])
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    for code in ["65", "69", "77", "78", "130"] {
+        assert!(help.contains(code), "exit code {code} not in --help");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embedded_emulator_runs_the_example() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/otp-users.csv");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
+        .args(["otp", "import", "--emulator", p(&example), "--max-rps", "0"])
+        .env_remove("AUTHING_ACCESS_KEY_ID")
+        .env_remove("AUTHING_ACCESS_KEY_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("all records imported"), "{stdout}");
+    assert!(stdout.contains("verified"), "{stdout}");
+    assert!(!example.with_extension("csv.journal").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_stdout_is_not_a_panic() {
+    let emu = emulator([]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut content = String::from("userId,secret\n");
+    for i in 0..200 {
+        content.push_str(&format!("missing{i},{}\n", secret(20)));
+    }
+    let file = write(dir.path(), "users.csv", &content);
+    let mut child = command(
+        &emu,
+        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
+    )
+    .spawn()
+    .unwrap();
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().await.unwrap();
+    assert_ne!(out.status.code(), Some(101), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
+
+/// A CSV of `n` seeded users with random secrets: (file, ids, secrets).
+async fn seeded_file(
+    dir: &Path,
+    prefix: &str,
+    n: usize,
+) -> (Emulator, PathBuf, Vec<String>, Vec<String>) {
+    let ids = user_ids(prefix, n);
+    let emu = emulator(ids.iter().map(SeedUser::new)).await;
+    let secrets: Vec<String> = (0..n).map(|_| secret(20)).collect();
+    let mut content = String::from("userId,secret\n");
+    for (id, s) in ids.iter().zip(&secrets) {
+        content.push_str(&format!("{id},{s}\n"));
+    }
+    let file = write(dir, "users.csv", &content);
+    (emu, file, ids, secrets)
+}
+
+fn assert_state_is(emu: &Emulator, ids: &[String], secrets: &[String]) {
+    let state = otp_state(emu);
+    assert_eq!(state.len(), ids.len());
+    for (id, s) in ids.iter().zip(secrets) {
+        assert_eq!(&state[id].0, s, "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_finishes_in_flight_batches_then_resume_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, file, ids, secrets) = seeded_file(dir.path(), "c", 200).await;
+    let journal = dir.path().join("users.csv.journal");
+    let child = command(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--batch-size",
+            "10",
+            "--max-rps",
+            "6",
+        ],
+    )
+    .spawn()
+    .unwrap();
+    let started = Instant::now();
+    while std::fs::read_to_string(&journal)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < 3
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "journal never grew"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().await.unwrap();
+    assert_eq!(code(&out), 130, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("--resume"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Everything Authing has is journaled (in-flight batches were waited for).
+    let journaled: usize = std::fs::read_to_string(&journal)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["records"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(journaled, otp_state(&emu).len());
+    assert!(journaled < 200);
+
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--resume",
+            "--max-rps",
+            "0",
+            "--verify",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_state_is(&emu, &ids, &secrets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unavailable_service_exits_69() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, file, _, _) = seeded_file(dir.path(), "x", 3).await;
+    emu.set_faults(authing_emulator::Faults {
+        fail_503: 1.0,
+        ..Default::default()
+    });
+    let out = run(
+        &emu,
+        &["otp", "import", p(&file), "--max-rps", "0", "--json"],
+    )
+    .await;
+    assert_eq!(code(&out), 69, "{}", text(&out.stderr));
+    assert!(otp_state(&emu).is_empty());
+    // --json readers still get a summary, with the error.
+    let summary = json_summary(&out);
+    assert_eq!(summary["exitCode"], 69);
+    assert_eq!(summary["notSent"], 3);
+    assert!(summary["error"].as_str().unwrap().contains("unavailable"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flaky_service_converges_with_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, file, ids, secrets) = seeded_file(dir.path(), "f", 120).await;
+    // Errors and lost responses (applied, then the connection drops): retried by the
+    // client; whatever still fails is sent again by --resume.
+    emu.set_faults(authing_emulator::Faults {
+        fail_503: 0.15,
+        fail_429: 0.1,
+        fail_drop: 0.1,
+        ..Default::default()
+    });
+    let mut last = None;
+    for _ in 0..6 {
+        let out = run(
+            &emu,
+            &[
+                "otp",
+                "import",
+                p(&file),
+                "--resume",
+                "--batch-size",
+                "10",
+                "--max-rps",
+                "0",
+                "--json",
+            ],
+        )
+        .await;
+        let c = code(&out);
+        assert!(matches!(c, 0 | 1 | 69), "exit {c}: {}", text(&out.stderr));
+        let summary = json_summary(&out);
+        let sum: u64 = [
+            "imported",
+            "alreadyImported",
+            "invalid",
+            "userNotFound",
+            "failed",
+            "notSent",
+        ]
+        .iter()
+        .map(|k| summary[*k].as_u64().unwrap())
+        .sum();
+        assert_eq!(sum, 120, "counts add up: {summary}");
+        last = Some(c);
+        if c == 0 {
+            break;
+        }
+    }
+    assert_eq!(last, Some(0));
+    emu.set_faults(authing_emulator::Faults::default());
+    assert_state_is(&emu, &ids, &secrets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn torn_last_journal_line_is_ignored_on_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let (emu, file, ids, secrets) = seeded_file(dir.path(), "t", 6).await;
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--batch-size",
+            "3",
+            "--max-rps",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let journal = dir.path().join("users.csv.journal");
+    let complete = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(complete.lines().count(), 3, "header + 2 batches");
+    // Drop the last batch's line and leave half of it, as kill -9 mid-write would.
+    let keep: Vec<&str> = complete.lines().take(2).collect();
+    let last = complete.lines().nth(2).unwrap();
+    std::fs::write(
+        &journal,
+        format!("{}\n{}", keep.join("\n"), &last[..last.len() / 2]),
+    )
+    .unwrap();
+
+    let out = run(
+        &emu,
+        &[
+            "otp",
+            "import",
+            p(&file),
+            "--resume",
+            "--batch-size",
+            "3",
+            "--max-rps",
+            "0",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["alreadyImported"], 3);
+    assert_eq!(summary["imported"], 3);
+    let repaired = std::fs::read_to_string(&journal).unwrap();
+    assert!(repaired.ends_with('\n'));
+    for line in repaired.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("every journal line is whole");
+    }
+    assert_state_is(&emu, &ids, &secrets);
+}
