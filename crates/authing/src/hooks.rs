@@ -160,7 +160,7 @@ impl Auth {
 pub(crate) fn token_error(e: Error) -> Error {
     let refused = matches!(e, Error::Api(_) | Error::Http { .. })
         && !e.is_retryable()
-        && !e.status_code().is_some_and(|c| c >= 500);
+        && e.status_code().is_none_or(|c| c < 500);
     if refused {
         Error::Auth(Box::new(e))
     } else {
