@@ -136,9 +136,10 @@ pub fn scan(
 ) -> std::io::Result<Scan> {
     let mut stream = input::open(path, format, options)?;
     let mut scan = Scan::default();
-    // identifier hash -> (first line, whether that record was otherwise valid)
+    // identifier hash -> the first line naming that user
     let mut dedup = Dedup::default();
-    let mut first_valid: HashMap<u64, bool> = HashMap::new();
+    // Lines of invalid records: usually few, unlike a map over every line.
+    let mut invalid_lines: std::collections::HashSet<u64> = std::collections::HashSet::new();
     for raw in stream.by_ref() {
         if !on_record() {
             break; // interrupted
@@ -151,26 +152,23 @@ pub fn scan(
         let valid = checked.result.is_ok();
         if !valid {
             scan.invalid += 1;
+            invalid_lines.insert(checked.line);
         }
         scan.fatal |= checked.fatal;
-        if let Some(id) = &checked.identifier {
-            match dedup.insert(id, checked.line) {
-                None => {
-                    first_valid.insert(checked.line, valid);
-                }
-                Some(first) => {
-                    if valid {
-                        scan.invalid += 1;
-                    }
-                    scan.duplicates.insert(checked.line, first);
-                    if let std::collections::hash_map::Entry::Vacant(v) =
-                        scan.duplicates.entry(first)
-                    {
-                        v.insert(checked.line);
-                        if first_valid.get(&first) == Some(&true) {
-                            scan.invalid += 1;
-                        }
-                    }
+        let first = checked
+            .identifier
+            .as_ref()
+            .and_then(|id| dedup.insert(id, checked.line));
+        if let Some(first) = first {
+            if valid {
+                scan.invalid += 1;
+            }
+            scan.duplicates.insert(checked.line, first);
+            if let std::collections::hash_map::Entry::Vacant(v) = scan.duplicates.entry(first) {
+                // The first line becomes invalid too (unless it already was).
+                v.insert(checked.line);
+                if !invalid_lines.contains(&first) {
+                    scan.invalid += 1;
                 }
             }
         }
