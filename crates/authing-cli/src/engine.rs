@@ -29,7 +29,7 @@ use crate::exit;
 use crate::input::{self, FileIdentity, Format, InputOptions};
 use crate::journal::{Entry, Header, Journal, JournalError};
 use crate::output::{Outcome, Output, ProblemRecord};
-use crate::record::{Identifier, Problem, Secret};
+use crate::record::{IdKind, Identifier, Problem, Secret};
 use crate::service::{Failure, Service};
 use crate::validate::{self, Checked, Dedup, ValidRecord};
 
@@ -73,6 +73,8 @@ pub struct Scan {
     pub duplicates: HashMap<u64, u64>,
     /// Identifiers of all records (only when asked for: `--emulator` seeds them).
     pub identifiers: Vec<Identifier>,
+    /// Records named by e-mail, username, phone or external id, to be looked up.
+    pub lookups: u64,
 }
 
 /// A run's result.
@@ -155,6 +157,13 @@ pub fn scan(
             invalid_lines.insert(checked.line);
         }
         scan.fatal |= checked.fatal;
+        if checked
+            .identifier
+            .as_ref()
+            .is_some_and(|id| id.kind != IdKind::UserId)
+        {
+            scan.lookups += 1;
+        }
         let first = checked
             .identifier
             .as_ref()
@@ -188,8 +197,11 @@ struct Shared {
     service: Option<Service>,
     output: Arc<Mutex<Output>>,
     journal: Option<Mutex<Journal>>,
-    /// Authing user ids already used by a record (post-resolution duplicates).
-    resolved: Mutex<Dedup>,
+    /// Authing user ids already used by a record, to catch two records that name one
+    /// user in different ways (an e-mail and its user id). `None` when every record
+    /// names its user by id: the first pass has already caught those duplicates, and
+    /// a million-record import need not hold a second set.
+    resolved: Option<Mutex<Dedup>>,
     stop: Mutex<Option<Stop>>,
     stopping: AtomicBool,
     strikes: AtomicU32,
@@ -336,10 +348,13 @@ pub async fn run(
         .as_mut()
         .map(Journal::take_confirmed)
         .unwrap_or_default();
-    let mut resolved = Dedup::default();
-    for e in confirmed.values() {
-        resolved.insert_user_id(&e.user_id, e.line);
-    }
+    let resolved = (scan.lookups > 0).then(|| {
+        let mut resolved = Dedup::default();
+        for e in confirmed.values() {
+            resolved.insert_user_id(&e.user_id, e.line);
+        }
+        Mutex::new(resolved)
+    });
     let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
 
     let shared = Arc::new(Shared {
@@ -347,7 +362,7 @@ pub async fn run(
         service: if resolving { service } else { None },
         output: output.clone(),
         journal: journal.map(Mutex::new),
-        resolved: Mutex::new(resolved),
+        resolved,
         stop: Mutex::new(None),
         stopping: AtomicBool::new(false),
         strikes: AtomicU32::new(0),
@@ -576,11 +591,11 @@ async fn import_job(shared: &Shared, records: Vec<ValidRecord>) {
     for (rec, result) in futures::future::join_all(lookups).await {
         match result {
             Ok(Some(user_id)) => {
-                let earlier = shared
-                    .resolved
-                    .lock()
-                    .expect("dedup lock")
-                    .insert_user_id(&user_id, rec.line);
+                let earlier = shared.resolved.as_ref().and_then(|r| {
+                    r.lock()
+                        .expect("dedup lock")
+                        .insert_user_id(&user_id, rec.line)
+                });
                 match earlier {
                     Some(other) => shared.fail(
                         &rec,

@@ -145,6 +145,43 @@ async fn csv_with_user_ids_emails_and_recovery_codes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_named_by_email_and_by_id_is_sent_once() {
+    let emu = emulator([
+        SeedUser::new("u1").email("alice@example.com"),
+        SeedUser::new("u2"),
+    ])
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (s1, s2, s3) = (secret(20), secret(20), secret(20));
+    let file = write(
+        dir.path(),
+        "users.csv",
+        &format!("userId,email,secret\nu1,,{s1}\nu2,,{s2}\n,alice@example.com,{s3}\n"),
+    );
+    let out = run(
+        &emu,
+        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
+    )
+    .await;
+    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let summary = json_summary(&out);
+    assert_eq!(summary["records"], 3);
+    assert_eq!(summary["imported"], 2);
+    let problems = json_problems(&out);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["line"], 4);
+    assert!(
+        problems[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("same Authing user as line 2"),
+        "{problems:?}"
+    );
+    // The record named by id went in; the one that resolved to the same user did not.
+    assert_eq!(otp_state(&emu)["u1"].0, s1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jsonl_import() {
     let emu = emulator([SeedUser::new("u1"), SeedUser::new("u2").username("bob")]).await;
     let dir = tempfile::tempdir().unwrap();
