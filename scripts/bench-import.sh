@@ -12,7 +12,8 @@ shift
 target=${CARGO_TARGET_DIR:-target}
 cargo build --quiet --release -p authing-cli -p authing-emulator --bins
 work=$(mktemp -d)
-trap 'kill "$emu_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+# SIGKILL: an emulator still busy seeding does not get to its SIGTERM handler.
+trap 'kill -9 "$emu_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 python3 - "$n" "$work" <<'PY'
 import base64, os, sys
