@@ -204,19 +204,14 @@ impl Transport {
         auth: Option<&Auth>,
     ) -> reqwest::Result<reqwest::Response> {
         let idempotent = is_idempotent(request.method().as_str(), operation);
-        let max = self.retry.max_attempts;
         let mut current = request;
         let mut attempt = 0u32;
         let mut reauthenticated = false;
         loop {
             attempt += 1;
+            // A body that cannot be cloned (a stream) is sent once.
             let spare = current.try_clone();
-            let sent_token = current
-                .headers()
-                .get(AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::to_string);
+            let sent_token = bearer_token(&current);
             let span = tracing::info_span!(
                 "authing.request",
                 operation,
@@ -228,114 +223,53 @@ impl Transport {
                 duration_ms = tracing::field::Empty,
             );
             let started = Instant::now();
-            let outcome = async {
-                let response = client.execute(current).await?;
-                let status = response.status();
-                let version = response.version();
-                let headers = response.headers().clone();
-                let body = response.bytes().await?;
-                Ok::<_, reqwest::Error>((status, version, headers, body))
-            }
-            .instrument(span.clone())
-            .await;
+            let outcome = send_once(client, current).instrument(span.clone()).await;
             span.record("duration_ms", started.elapsed().as_millis() as u64);
-
-            let (status, version, headers, body) = match outcome {
-                Ok(parts) => parts,
+            let next = match &outcome {
                 Err(e) => {
-                    let kind = Error::transport(&e);
                     // A refused connection was never applied; a timeout or broken
                     // connection may have been, so only idempotent calls go again.
+                    let error = Error::transport(e);
+                    span.in_scope(|| tracing::debug!(%error, "request failed"));
                     let safe = e.is_connect() || idempotent;
-                    let _enter = span.enter();
-                    if safe && attempt < max {
-                        if let Some(next) = spare {
-                            let wait = self.backoff(attempt);
-                            tracing::warn!(error = %kind, wait_ms = wait.as_millis() as u64, "retrying");
-                            drop(_enter);
-                            tokio::time::sleep(wait).await;
-                            match self.prepare(next, auth).await {
-                                Some(r) => {
-                                    current = r;
-                                    continue;
-                                }
-                                None => return Err(e),
-                            }
+                    (safe && attempt < self.retry.max_attempts).then(|| self.backoff(attempt))
+                }
+                Ok(answer) => {
+                    answer.record(&span);
+                    let token_refused = answer.is_unauthorized()
+                        && !reauthenticated
+                        && auth.is_some_and(|a| a.mode == AuthMode::Token);
+                    if let (true, Some(auth), Some(token)) = (token_refused, auth, &sent_token) {
+                        span.in_scope(|| {
+                            tracing::info!("token refused; fetching a new one and retrying once")
+                        });
+                        auth.invalidate(token).await;
+                        reauthenticated = true;
+                        attempt -= 1; // the re-authentication does not use up a retry
+                        Some(Duration::ZERO)
+                    } else if answer.is_retryable(idempotent) && attempt < self.retry.max_attempts {
+                        match retry_after(&answer.headers) {
+                            Some(d) if d > self.retry.max_retry_after => None,
+                            Some(d) => Some(d),
+                            None => Some(self.backoff(attempt)),
                         }
+                    } else {
+                        None
                     }
-                    tracing::debug!(error = %kind, "request failed");
-                    return Err(e);
                 }
             };
-
-            let envelope = RawEnvelope::parse(&body);
-            let status_code = envelope.as_ref().and_then(RawEnvelope::status);
-            span.record("http.status", status.as_u16());
-            if let Some(code) = status_code {
-                span.record("status_code", code);
-            }
-            if let Some(env) = &envelope {
-                if let Some(code) = env.api_code.as_ref().and_then(serde_json::Number::as_i64) {
-                    span.record("api_code", code);
-                }
-                if let Some(id) = &env.request_id {
-                    span.record("request_id", id.as_str());
-                }
-            }
-            span.in_scope(|| tracing::debug!("response"));
-
-            let unauthorized = status.as_u16() == 401 || status_code == Some(401);
-            if let (true, Some(auth), Some(token), false, Some(next)) = (
-                unauthorized,
-                auth,
-                &sent_token,
-                reauthenticated,
-                spare.as_ref(),
-            ) {
-                if auth.mode == AuthMode::Token {
-                    span.in_scope(|| {
-                        tracing::info!("token refused; fetching a new one and retrying once")
-                    });
-                    auth.invalidate(token).await;
-                    reauthenticated = true;
-                    attempt -= 1; // the re-authentication does not use up a retry
-                    if let Some(next) = next.try_clone() {
-                        if let Some(r) = self.prepare(next, Some(auth)).await {
-                            current = r;
-                            continue;
-                        }
-                    }
-                }
-            }
-
-            let throttled = matches!(status.as_u16(), 429 | 503) || status_code == Some(429);
-            let maybe_applied = matches!(status.as_u16(), 502 | 504);
-            if (throttled || (maybe_applied && idempotent)) && attempt < max {
-                let wait = match retry_after(&headers) {
-                    Some(d) if d > self.retry.max_retry_after => None,
-                    Some(d) => Some(d),
-                    None => Some(self.backoff(attempt)),
-                };
-                if let (Some(wait), Some(next)) = (wait, spare) {
+            let retry = match (next, spare) {
+                (Some(wait), Some(spare)) => {
                     span.in_scope(|| tracing::warn!(wait_ms = wait.as_millis() as u64, "retrying"));
                     tokio::time::sleep(wait).await;
-                    if let Some(r) = self.prepare(next, auth).await {
-                        current = r;
-                        continue;
-                    }
+                    self.prepare(spare, auth).await
                 }
+                _ => None,
+            };
+            match retry {
+                Some(request) => current = request,
+                None => return outcome.map(Answer::into_response),
             }
-
-            let mut rebuilt = http::Response::new(body);
-            *rebuilt.status_mut() = status;
-            *rebuilt.version_mut() = version;
-            *rebuilt.headers_mut() = headers;
-            if !status.is_success() {
-                if let Some(api) = envelope.and_then(|e| e.into_api_error(status.as_u16())) {
-                    rebuilt.extensions_mut().insert::<ApiError>(api);
-                }
-            }
-            return Ok(reqwest::Response::from(rebuilt));
         }
     }
 
@@ -353,6 +287,93 @@ impl Transport {
             }
         }
         Some(request)
+    }
+}
+
+/// The bearer token a request carries, if any.
+fn bearer_token(request: &reqwest::Request) -> Option<String> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(str::to_string)
+}
+
+/// One attempt's response, read whole (Authing's answers are small) so that the
+/// envelope can be inspected and the response handed on intact.
+struct Answer {
+    status: reqwest::StatusCode,
+    version: http::Version,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+    envelope: Option<RawEnvelope>,
+}
+
+async fn send_once(client: &reqwest::Client, request: reqwest::Request) -> reqwest::Result<Answer> {
+    let response = client.execute(request).await?;
+    let status = response.status();
+    let version = response.version();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?;
+    let envelope = RawEnvelope::parse(&body);
+    Ok(Answer {
+        status,
+        version,
+        headers,
+        body,
+        envelope,
+    })
+}
+
+impl Answer {
+    fn status_code(&self) -> Option<i64> {
+        self.envelope.as_ref().and_then(RawEnvelope::status)
+    }
+
+    /// statusCode 401, as an HTTP status or in the body.
+    fn is_unauthorized(&self) -> bool {
+        self.status.as_u16() == 401 || self.status_code() == Some(401)
+    }
+
+    /// Throttled or unavailable before being applied (429, 503) is retried for any
+    /// call; a 502 or 504, which may come after the call was applied, only for
+    /// idempotent ones.
+    fn is_retryable(&self, idempotent: bool) -> bool {
+        let http = self.status.as_u16();
+        matches!(http, 429 | 503)
+            || self.status_code() == Some(429)
+            || (matches!(http, 502 | 504) && idempotent)
+    }
+
+    fn record(&self, span: &tracing::Span) {
+        span.record("http.status", self.status.as_u16());
+        if let Some(code) = self.status_code() {
+            span.record("status_code", code);
+        }
+        if let Some(env) = &self.envelope {
+            if let Some(code) = env.api_code.as_ref().and_then(serde_json::Number::as_i64) {
+                span.record("api_code", code);
+            }
+            if let Some(id) = &env.request_id {
+                span.record("request_id", id.as_str());
+            }
+        }
+        span.in_scope(|| tracing::debug!("response"));
+    }
+
+    /// Back to a `reqwest::Response` for the generated code; an error envelope rides
+    /// along in the extensions so `Error::Http` can carry Authing's fields.
+    fn into_response(self) -> reqwest::Response {
+        let mut rebuilt = http::Response::new(self.body);
+        *rebuilt.status_mut() = self.status;
+        *rebuilt.version_mut() = self.version;
+        *rebuilt.headers_mut() = self.headers;
+        if !self.status.is_success() {
+            if let Some(api) = self
+                .envelope
+                .and_then(|e| e.into_api_error(self.status.as_u16()))
+            {
+                rebuilt.extensions_mut().insert::<ApiError>(api);
+            }
+        }
+        reqwest::Response::from(rebuilt)
     }
 }
 
