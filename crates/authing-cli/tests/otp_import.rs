@@ -104,6 +104,70 @@ fn json_problems(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The arguments of `authing otp import FILE FLAGS...`.
+fn import_args<'a>(file: &'a Path, flags: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["otp", "import", p(file)];
+    args.extend_from_slice(flags);
+    args
+}
+
+/// `authing otp import FILE FLAGS...`, ready to spawn.
+fn import_command(emu: &Emulator, file: &Path, flags: &[&str]) -> tokio::process::Command {
+    command(emu, &import_args(file, flags))
+}
+
+/// Runs `authing otp import FILE FLAGS...` to the end.
+async fn import(emu: &Emulator, file: &Path, flags: &[&str]) -> Output {
+    run(emu, &import_args(file, flags)).await
+}
+
+/// The run exited with `expected`; its stderr is shown otherwise.
+#[track_caller]
+fn assert_exit(out: &Output, expected: i32) {
+    assert_eq!(code(out), expected, "{}", text(&out.stderr));
+}
+
+/// Waits (20 s at most) until the journal has at least `lines` lines.
+async fn wait_for_journal_lines(journal: &Path, lines: usize) {
+    let started = Instant::now();
+    while std::fs::read_to_string(journal)
+        .map(|t| t.lines().count())
+        .unwrap_or(0)
+        < lines
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "journal never grew"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A CSV of `n` seeded users with random secrets: (file, ids, secrets).
+async fn seeded_file(
+    dir: &Path,
+    prefix: &str,
+    n: usize,
+) -> (Emulator, PathBuf, Vec<String>, Vec<String>) {
+    let ids = user_ids(prefix, n);
+    let emu = emulator(ids.iter().map(SeedUser::new)).await;
+    let secrets: Vec<String> = (0..n).map(|_| secret(20)).collect();
+    let mut content = String::from("userId,secret\n");
+    for (id, s) in ids.iter().zip(&secrets) {
+        content.push_str(&format!("{id},{s}\n"));
+    }
+    let file = write(dir, "users.csv", &content);
+    (emu, file, ids, secrets)
+}
+
+fn assert_state_is(emu: &Emulator, ids: &[String], secrets: &[String]) {
+    let state = otp_state(emu);
+    assert_eq!(state.len(), ids.len());
+    for (id, s) in ids.iter().zip(secrets) {
+        assert_eq!(&state[id].0, s, "{id}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn csv_with_user_ids_emails_and_recovery_codes() {
     let emu = emulator([
@@ -124,12 +188,8 @@ async fn csv_with_user_ids_emails_and_recovery_codes() {
             "userId,email,secret,recoveryCode\nu1,,{s1},{rc}\nu2,,{s2_messy},\n,carol@example.com,{s3},\n"
         ),
     );
-    let out = run(
-        &emu,
-        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
-    )
-    .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--json", "--max-rps", "0"]).await;
+    assert_exit(&out, 0);
     let summary = json_summary(&out);
     assert_eq!(summary["records"], 3);
     assert_eq!(summary["imported"], 3);
@@ -158,12 +218,8 @@ async fn one_user_named_by_email_and_by_id_is_sent_once() {
         "users.csv",
         &format!("userId,email,secret\nu1,,{s1}\nu2,,{s2}\n,alice@example.com,{s3}\n"),
     );
-    let out = run(
-        &emu,
-        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
-    )
-    .await;
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--json", "--max-rps", "0"]).await;
+    assert_exit(&out, 1);
     let summary = json_summary(&out);
     assert_eq!(summary["records"], 3);
     assert_eq!(summary["imported"], 2);
@@ -193,8 +249,8 @@ async fn jsonl_import() {
             "{{\"userId\":\"u1\",\"secret\":\"{s1}\",\"recoveryCode\":\"r-1\"}}\n\n{{\"username\":\"bob\",\"secret\":\"{s2}\",\"digits\":6,\"period\":30,\"algorithm\":\"SHA1\"}}\n"
         ),
     );
-    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--max-rps", "0"]).await;
+    assert_exit(&out, 0);
     let state = otp_state(&emu);
     assert_eq!(state["u1"], (s1, Some("r-1".to_string())));
     assert_eq!(state["u2"], (s2, None));
@@ -221,8 +277,8 @@ async fn otpauth_uri_list() {
              u3\totpauth://totp/ACME:whoever?secret={s3}\n"
         ),
     );
-    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--max-rps", "0"]).await;
+    assert_exit(&out, 0);
     let state = otp_state(&emu);
     assert_eq!(state["u1"].0, s1);
     assert_eq!(state["u2"].0, s2);
@@ -260,27 +316,15 @@ async fn keycloak_export_secret_is_base32_encoded() {
         .to_string(),
     );
     // dave's credential (8 digits, SHA256) cannot be carried: invalid, so nothing is sent.
-    let out = run(&emu, &["otp", "import", p(&file), "--max-rps", "0"]).await;
-    assert_eq!(code(&out), 65, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--max-rps", "0"]).await;
+    assert_exit(&out, 65);
     let stderr = text(&out.stderr);
     assert!(stderr.contains("realm.json:1: algorithm:"), "{stderr}");
     assert!(stderr.contains("realm.json:1: digits:"), "{stderr}");
     assert_eq!(emu.stats().operation_total(IMPORT_OP), 0);
 
-    let out = run(
-        &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--max-rps",
-            "0",
-            "--skip-invalid",
-            "--json",
-        ],
-    )
-    .await;
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--max-rps", "0", "--skip-invalid", "--json"]).await;
+    assert_exit(&out, 1);
     let summary = json_summary(&out);
     assert_eq!(summary["records"], 2, "users without OTP are not records");
     assert_eq!(summary["imported"], 1);
@@ -314,8 +358,8 @@ async fn invalid_input_sends_nothing_and_names_lines() {
     );
     let file = write(dir.path(), "bad.csv", &content);
     let report = dir.path().join("report.csv");
-    let out = run(&emu, &["otp", "import", p(&file), "--report", p(&report)]).await;
-    assert_eq!(code(&out), 65, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--report", p(&report)]).await;
+    assert_exit(&out, 65);
     let stderr = text(&out.stderr);
     let f = p(&file);
     for expected in [
@@ -366,20 +410,8 @@ async fn dry_run_imports_nothing_but_finds_unknown_users() {
             secret(20)
         ),
     );
-    let out = run(
-        &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--dry-run",
-            "--json",
-            "--max-rps",
-            "0",
-        ],
-    )
-    .await;
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--dry-run", "--json", "--max-rps", "0"]).await;
+    assert_exit(&out, 1);
     let summary = json_summary(&out);
     assert_eq!(summary["dryRun"], true);
     assert_eq!(summary["userNotFound"], 1);
@@ -410,12 +442,10 @@ async fn unknown_user_is_isolated_and_the_rest_imported() {
     }
     let file = write(dir.path(), "users.csv", &content);
     let report = dir.path().join("report.csv");
-    let out = run(
+    let out = import(
         &emu,
+        &file,
         &[
-            "otp",
-            "import",
-            p(&file),
             "--json",
             "--batch-size",
             "8",
@@ -426,7 +456,7 @@ async fn unknown_user_is_isolated_and_the_rest_imported() {
         ],
     )
     .await;
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_exit(&out, 1);
     let summary = json_summary(&out);
     assert_eq!(summary["records"], 21);
     assert_eq!(summary["imported"], 20);
@@ -460,36 +490,14 @@ async fn kill_9_then_resume_sends_only_unconfirmed_batches() {
     let journal = dir.path().join("users.csv.journal");
 
     // Slow run: 8 requests/s, 30 batches; killed once a few batches are journaled.
-    let mut child = command(
+    let mut child = import_command(
         &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--batch-size",
-            "10",
-            "--concurrency",
-            "2",
-            "--max-rps",
-            "8",
-        ],
+        &file,
+        &["--batch-size", "10", "--concurrency", "2", "--max-rps", "8"],
     )
     .spawn()
     .unwrap();
-    let started = Instant::now();
-    loop {
-        let lines = std::fs::read_to_string(&journal)
-            .map(|t| t.lines().count())
-            .unwrap_or(0);
-        if lines >= 4 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "journal never grew"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_journal_lines(&journal, 4).await;
     child.start_kill().unwrap(); // SIGKILL
     let status = child.wait().await.unwrap();
     assert_eq!(status.code(), None, "killed by a signal");
@@ -508,26 +516,17 @@ async fn kill_9_then_resume_sends_only_unconfirmed_batches() {
     let imports_before = emu.stats().operation_total(IMPORT_OP);
 
     // Without --resume, the existing journal is refused.
-    let out = run(&emu, &["otp", "import", p(&file)]).await;
-    assert_eq!(code(&out), 78, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &[]).await;
+    assert_exit(&out, 78);
     assert!(text(&out.stderr).contains("--resume"));
 
-    let out = run(
+    let out = import(
         &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--resume",
-            "--batch-size",
-            "10",
-            "--max-rps",
-            "0",
-            "--json",
-        ],
+        &file,
+        &["--resume", "--batch-size", "10", "--max-rps", "0", "--json"],
     )
     .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     let summary = json_summary(&out);
     assert_eq!(summary["records"], N as u64);
     assert_eq!(summary["alreadyImported"], confirmed as u64);
@@ -550,8 +549,8 @@ async fn kill_9_then_resume_sends_only_unconfirmed_batches() {
 
     // A journal for a different file is refused.
     std::fs::write(&file, format!("{content}k99999,{},\n", secret(20))).unwrap();
-    let out = run(&emu, &["otp", "import", p(&file), "--resume"]).await;
-    assert_eq!(code(&out), 78, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--resume"]).await;
+    assert_exit(&out, 78);
     assert!(
         text(&out.stderr).contains("different input"),
         "{}",
@@ -561,21 +560,10 @@ async fn kill_9_then_resume_sends_only_unconfirmed_batches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_a_secret_changed_behind_our_back() {
-    let ids = user_ids("v", 5);
-    let emu = emulator(ids.iter().map(SeedUser::new)).await;
     let dir = tempfile::tempdir().unwrap();
-    let secrets: Vec<String> = (0..5).map(|_| secret(20)).collect();
-    let mut content = String::from("userId,secret\n");
-    for (id, s) in ids.iter().zip(&secrets) {
-        content.push_str(&format!("{id},{s}\n"));
-    }
-    let file = write(dir.path(), "users.csv", &content);
-    let out = run(
-        &emu,
-        &["otp", "import", p(&file), "--verify", "--max-rps", "0"],
-    )
-    .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let (emu, file, _, secrets) = seeded_file(dir.path(), "v", 5).await;
+    let out = import(&emu, &file, &["--verify", "--max-rps", "0"]).await;
+    assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("verified"));
 
     // Someone re-imports another secret for v00003.
@@ -593,21 +581,13 @@ async fn verify_catches_a_secret_changed_behind_our_back() {
     let imports = emu.stats().operation_total(IMPORT_OP);
 
     // Re-verification of the finished import: nothing is sent, the change is caught.
-    let out = run(
+    let out = import(
         &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--resume",
-            "--verify",
-            "--json",
-            "--max-rps",
-            "0",
-        ],
+        &file,
+        &["--resume", "--verify", "--json", "--max-rps", "0"],
     )
     .await;
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_exit(&out, 1);
     assert_eq!(emu.stats().operation_total(IMPORT_OP), imports);
     let summary = json_summary(&out);
     assert_eq!(summary["alreadyImported"], 4);
@@ -642,12 +622,10 @@ async fn no_secret_anywhere_even_with_trace_logging() {
         ),
     );
     let report = dir.path().join("report.csv");
-    let mut cmd = command(
+    let mut cmd = import_command(
         &emu,
+        &file,
         &[
-            "otp",
-            "import",
-            p(&file),
             "--skip-invalid",
             "--verify",
             "--json",
@@ -659,7 +637,7 @@ async fn no_secret_anywhere_even_with_trace_logging() {
     );
     cmd.env("RUST_LOG", "trace");
     let out = cmd.output().await.unwrap();
-    assert_eq!(code(&out), 1, "{}", text(&out.stderr));
+    assert_exit(&out, 1);
     let stderr = text(&out.stderr);
     assert!(stderr.len() > 1000, "trace logging is on");
     let journal = std::fs::read_to_string(dir.path().join("users.csv.journal")).unwrap();
@@ -691,10 +669,10 @@ async fn wrong_access_key_exits_77() {
         "users.csv",
         &format!("userId,secret\nu1,{}\n", secret(20)),
     );
-    let mut cmd = command(&emu, &["otp", "import", p(&file)]);
+    let mut cmd = import_command(&emu, &file, &[]);
     cmd.env("AUTHING_ACCESS_KEY_SECRET", "not-the-secret");
     let out = cmd.output().await.unwrap();
-    assert_eq!(code(&out), 77, "{}", text(&out.stderr));
+    assert_exit(&out, 77);
     assert!(!text(&out.stderr).contains("not-the-secret"));
     assert_eq!(emu.stats().operation_total(IMPORT_OP), 0);
     // No journal is left behind that would demand --resume next time.
@@ -758,41 +736,13 @@ async fn closed_stdout_is_not_a_panic() {
         content.push_str(&format!("missing{i},{}\n", secret(20)));
     }
     let file = write(dir.path(), "users.csv", &content);
-    let mut child = command(
-        &emu,
-        &["otp", "import", p(&file), "--json", "--max-rps", "0"],
-    )
-    .spawn()
-    .unwrap();
+    let mut child = import_command(&emu, &file, &["--json", "--max-rps", "0"])
+        .spawn()
+        .unwrap();
     drop(child.stdout.take()); // the reader goes away at once
     let out = child.wait_with_output().await.unwrap();
     assert_ne!(out.status.code(), Some(101), "{}", text(&out.stderr));
     assert!(!text(&out.stderr).contains("panicked"));
-}
-
-/// A CSV of `n` seeded users with random secrets: (file, ids, secrets).
-async fn seeded_file(
-    dir: &Path,
-    prefix: &str,
-    n: usize,
-) -> (Emulator, PathBuf, Vec<String>, Vec<String>) {
-    let ids = user_ids(prefix, n);
-    let emu = emulator(ids.iter().map(SeedUser::new)).await;
-    let secrets: Vec<String> = (0..n).map(|_| secret(20)).collect();
-    let mut content = String::from("userId,secret\n");
-    for (id, s) in ids.iter().zip(&secrets) {
-        content.push_str(&format!("{id},{s}\n"));
-    }
-    let file = write(dir, "users.csv", &content);
-    (emu, file, ids, secrets)
-}
-
-fn assert_state_is(emu: &Emulator, ids: &[String], secrets: &[String]) {
-    let state = otp_state(emu);
-    assert_eq!(state.len(), ids.len());
-    for (id, s) in ids.iter().zip(secrets) {
-        assert_eq!(&state[id].0, s, "{id}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -800,32 +750,10 @@ async fn ctrl_c_finishes_in_flight_batches_then_resume_completes() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, file, ids, secrets) = seeded_file(dir.path(), "c", 200).await;
     let journal = dir.path().join("users.csv.journal");
-    let child = command(
-        &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--batch-size",
-            "10",
-            "--max-rps",
-            "6",
-        ],
-    )
-    .spawn()
-    .unwrap();
-    let started = Instant::now();
-    while std::fs::read_to_string(&journal)
-        .map(|t| t.lines().count())
-        .unwrap_or(0)
-        < 3
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "journal never grew"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let child = import_command(&emu, &file, &["--batch-size", "10", "--max-rps", "6"])
+        .spawn()
+        .unwrap();
+    wait_for_journal_lines(&journal, 3).await;
     let pid = child.id().unwrap().to_string();
     let kill = std::process::Command::new("kill")
         .args(["-INT", &pid])
@@ -833,7 +761,7 @@ async fn ctrl_c_finishes_in_flight_batches_then_resume_completes() {
         .unwrap();
     assert!(kill.success());
     let out = child.wait_with_output().await.unwrap();
-    assert_eq!(code(&out), 130, "{}", text(&out.stderr));
+    assert_exit(&out, 130);
     assert!(
         text(&out.stdout).contains("--resume"),
         "{}",
@@ -854,20 +782,8 @@ async fn ctrl_c_finishes_in_flight_batches_then_resume_completes() {
     assert_eq!(journaled, otp_state(&emu).len());
     assert!(journaled < 200);
 
-    let out = run(
-        &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--resume",
-            "--max-rps",
-            "0",
-            "--verify",
-        ],
-    )
-    .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--resume", "--max-rps", "0", "--verify"]).await;
+    assert_exit(&out, 0);
     assert_state_is(&emu, &ids, &secrets);
 }
 
@@ -879,12 +795,8 @@ async fn unavailable_service_exits_69() {
         fail_503: 1.0,
         ..Default::default()
     });
-    let out = run(
-        &emu,
-        &["otp", "import", p(&file), "--max-rps", "0", "--json"],
-    )
-    .await;
-    assert_eq!(code(&out), 69, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--max-rps", "0", "--json"]).await;
+    assert_exit(&out, 69);
     assert!(otp_state(&emu).is_empty());
     // --json readers still get a summary, with the error.
     let summary = json_summary(&out);
@@ -907,19 +819,10 @@ async fn flaky_service_converges_with_resume() {
     });
     let mut last = None;
     for _ in 0..6 {
-        let out = run(
+        let out = import(
             &emu,
-            &[
-                "otp",
-                "import",
-                p(&file),
-                "--resume",
-                "--batch-size",
-                "10",
-                "--max-rps",
-                "0",
-                "--json",
-            ],
+            &file,
+            &["--resume", "--batch-size", "10", "--max-rps", "0", "--json"],
         )
         .await;
         let c = code(&out);
@@ -951,20 +854,8 @@ async fn flaky_service_converges_with_resume() {
 async fn torn_last_journal_line_is_ignored_on_resume() {
     let dir = tempfile::tempdir().unwrap();
     let (emu, file, ids, secrets) = seeded_file(dir.path(), "t", 6).await;
-    let out = run(
-        &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--batch-size",
-            "3",
-            "--max-rps",
-            "0",
-        ],
-    )
-    .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = import(&emu, &file, &["--batch-size", "3", "--max-rps", "0"]).await;
+    assert_exit(&out, 0);
     let journal = dir.path().join("users.csv.journal");
     let complete = std::fs::read_to_string(&journal).unwrap();
     assert_eq!(complete.lines().count(), 3, "header + 2 batches");
@@ -977,22 +868,13 @@ async fn torn_last_journal_line_is_ignored_on_resume() {
     )
     .unwrap();
 
-    let out = run(
+    let out = import(
         &emu,
-        &[
-            "otp",
-            "import",
-            p(&file),
-            "--resume",
-            "--batch-size",
-            "3",
-            "--max-rps",
-            "0",
-            "--json",
-        ],
+        &file,
+        &["--resume", "--batch-size", "3", "--max-rps", "0", "--json"],
     )
     .await;
-    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert_exit(&out, 0);
     let summary = json_summary(&out);
     assert_eq!(summary["alreadyImported"], 3);
     assert_eq!(summary["imported"], 3);

@@ -6,7 +6,7 @@ use authing_emulator::{Config, Emulator, Faults, SeedUser};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Client, Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use sha1::Sha1;
 
@@ -80,6 +80,47 @@ async fn call(
     assert_eq!(response.headers()["x-authing-emulator"], "1");
     let status = response.status();
     (status, response.json().await.unwrap())
+}
+
+/// `call` with GET and no body.
+async fn get(
+    http: &Client,
+    emu: &Emulator,
+    token: &str,
+    path_and_query: &str,
+) -> (StatusCode, Value) {
+    call(http, emu, token, Method::GET, path_and_query, None).await
+}
+
+/// `call` with POST and a JSON body.
+async fn post(
+    http: &Client,
+    emu: &Emulator,
+    token: &str,
+    path: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    call(http, emu, token, Method::POST, path, Some(body)).await
+}
+
+/// The usual start of a test: an emulator, a client and a management token.
+async fn start_with_token() -> (Emulator, Client, String) {
+    let emu = start().await;
+    let http = Client::new();
+    let token = token(&emu, &http).await;
+    (emu, http, token)
+}
+
+/// Adds the bearer token and the pool header to a raw request.
+fn authed(request: RequestBuilder, token: &str) -> RequestBuilder {
+    request
+        .header("authorization", format!("Bearer {token}"))
+        .header("x-authing-userpool-id", POOL)
+}
+
+/// Sends a request and parses the answer as JSON, whatever the status.
+async fn fetch_json(request: RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 // ---- HMAC signing, written by hand from the description in FACTS.md ----
@@ -258,14 +299,14 @@ async fn token_is_issued_and_expires() {
     assert!(claims["jti"].is_string());
 
     let user = "/api/v3/get-user?userId=u1";
-    let (status, body) = call(&http, &emu, &token, Method::GET, user, None).await;
+    let (status, body) = get(&http, &emu, &token, user).await;
     assert_eq!(
         (status, body["statusCode"].as_u64()),
         (StatusCode::OK, Some(200))
     );
 
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (status, body) = call(&http, &emu, &token, Method::GET, user, None).await;
+    let (status, body) = get(&http, &emu, &token, user).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["statusCode"], 401);
     assert!(
@@ -307,9 +348,7 @@ async fn wrong_credentials_are_a_401_envelope() {
 
 #[tokio::test]
 async fn bad_tokens_and_pool_headers_are_rejected() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let url = format!("{}/api/v3/get-user?userId=u1", emu.base_url());
 
     let send = |auth: Option<String>, pool: Option<&'static str>| {
@@ -428,38 +467,18 @@ async fn each_signature_fault_has_its_api_code() {
     let mut unknown_key = base();
     unknown_key.key_id = "nobody".into();
     expect(1300, unknown_key.send(&http, &emu).await);
-    // 1301-1304.
-    expect(
-        1301,
-        base()
-            .header("x-authing-signature-method", Some("HMAC-SHA256"))
-            .send(&http, &emu)
-            .await,
-    );
-    expect(
-        1302,
-        base()
-            .header("x-authing-signature-version", Some("2.0"))
-            .send(&http, &emu)
-            .await,
-    );
-    expect(
-        1303,
-        base()
-            .header("date", Some("yesterday"))
-            .send(&http, &emu)
-            .await,
-    );
-    expect(1304, base().header("date", None).send(&http, &emu).await);
-    // 1305: a correctly signed request from 20 minutes ago.
+    // 1301-1305 (1305: a correctly signed request from 20 minutes ago).
     let old = std::time::SystemTime::now() - Duration::from_secs(20 * 60);
-    expect(
-        1305,
-        base()
-            .header("date", Some(&httpdate::fmt_http_date(old)))
-            .send(&http, &emu)
-            .await,
-    );
+    let old = httpdate::fmt_http_date(old);
+    for (code, header, value) in [
+        (1301, "x-authing-signature-method", Some("HMAC-SHA256")),
+        (1302, "x-authing-signature-version", Some("2.0")),
+        (1303, "date", Some("yesterday")),
+        (1304, "date", None),
+        (1305, "date", Some(old.as_str())),
+    ] {
+        expect(code, base().header(header, value).send(&http, &emu).await);
+    }
     // 1306: the same nonce twice.
     let request = base();
     let (_, first) = request.send(&http, &emu).await;
@@ -480,15 +499,13 @@ async fn each_signature_fault_has_its_api_code() {
 
 #[tokio::test]
 async fn import_otp_round_trip() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let mfa =
         |id: &'static str| format!("/api/v3/get-user-mfa-info?userId={id}&userIdType=user_id");
-    let (_, body) = call(&http, &emu, &token, Method::GET, &mfa("u1"), None).await;
+    let (_, body) = get(&http, &emu, &token, &mfa("u1")).await;
     assert_eq!(body["data"]["totpStatus"], "disabled");
     let secret_url = "/api/v3/get-otp-secret-by-user?userId=u1&userIdType=user_id";
-    let (_, body) = call(&http, &emu, &token, Method::GET, secret_url, None).await;
+    let (_, body) = get(&http, &emu, &token, secret_url).await;
     assert_eq!(body["statusCode"], 404);
     assert!(
         body.get("apiCode").is_none(),
@@ -500,23 +517,15 @@ async fn import_otp_round_trip() {
         "HZ2F6J3AGNAVSOTV",
         Some("b471-8ec0-874a-087f-bccb-cd54"),
     );
-    let (status, body) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/import-otp",
-        Some(&import),
-    )
-    .await;
+    let (status, body) = post(&http, &emu, &token, "/api/v3/import-otp", &import).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["statusCode"], 200);
     assert_eq!(body["message"], "操作成功");
     assert!(body["requestId"].is_string());
 
-    let (_, body) = call(&http, &emu, &token, Method::GET, secret_url, None).await;
+    let (_, body) = get(&http, &emu, &token, secret_url).await;
     assert_eq!(body["data"]["secret"], "HZ2F6J3AGNAVSOTV");
-    let (_, body) = call(&http, &emu, &token, Method::GET, &mfa("u1"), None).await;
+    let (_, body) = get(&http, &emu, &token, &mfa("u1")).await;
     assert_eq!(body["data"]["totpStatus"], "enabled");
     let exported = emu.export();
     let u1 = exported.iter().find(|u| u.user_id == "u1").unwrap();
@@ -531,24 +540,9 @@ async fn import_otp_round_trip() {
 
     // Re-import overwrites, recovery code included; the admin export agrees.
     let again = import_body("u1", "JBSWY3DPEHPK3PXP", None);
-    let (_, body) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/import-otp",
-        Some(&again),
-    )
-    .await;
+    let (_, body) = post(&http, &emu, &token, "/api/v3/import-otp", &again).await;
     assert_eq!(body["statusCode"], 200);
-    let export: Value = http
-        .get(format!("{}/_emulator/export", emu.base_url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export = fetch_json(http.get(format!("{}/_emulator/export", emu.base_url()))).await;
     let u1 = export
         .as_array()
         .unwrap()
@@ -561,23 +555,13 @@ async fn import_otp_round_trip() {
 
 #[tokio::test]
 async fn import_otp_with_an_unknown_user_applies_nothing() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let body = json!({"list": [
         {"userId": "u1", "otp": {"secret": "AAAA"}},
         {"userId": "ghost-1", "otp": {"secret": "BBBB"}},
         {"userId": "ghost-2", "otp": {"secret": "CCCC"}},
     ]});
-    let (status, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/import-otp",
-        Some(&body),
-    )
-    .await;
+    let (status, reply) = post(&http, &emu, &token, "/api/v3/import-otp", &body).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reply["statusCode"], 404);
     assert_eq!(reply["apiCode"], 2004);
@@ -598,21 +582,11 @@ async fn import_otp_with_an_unknown_user_applies_nothing() {
 
 #[tokio::test]
 async fn validation_errors_name_the_field() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let post = |body: Value| {
         let (http, emu, token) = (&http, &emu, &token);
         async move {
-            let (status, reply) = call(
-                http,
-                emu,
-                token,
-                Method::POST,
-                "/api/v3/import-otp",
-                Some(&body),
-            )
-            .await;
+            let (status, reply) = post(http, emu, token, "/api/v3/import-otp", &body).await;
             assert_eq!(status, StatusCode::OK);
             assert_eq!(reply["statusCode"], 400, "{reply}");
             reply["message"].as_str().unwrap().to_string()
@@ -635,19 +609,17 @@ async fn validation_errors_name_the_field() {
     assert!(emu.export().iter().all(|u| u.otp.is_none()));
 
     // Query parameters: required and enums.
-    let (_, reply) = call(&http, &emu, &token, Method::GET, "/api/v3/get-user", None).await;
+    let (_, reply) = get(&http, &emu, &token, "/api/v3/get-user").await;
     assert_eq!(reply["statusCode"], 400);
     assert!(reply["message"]
         .as_str()
         .unwrap()
         .contains("userId is required"));
-    let (_, reply) = call(
+    let (_, reply) = get(
         &http,
         &emu,
         &token,
-        Method::GET,
         "/api/v3/get-user?userId=u1&userIdType=nick",
-        None,
     )
     .await;
     assert!(
@@ -657,15 +629,7 @@ async fn validation_errors_name_the_field() {
             .contains("userIdType must be one of"),
         "{reply}"
     );
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-users?limit=500",
-        None,
-    )
-    .await;
+    let (_, reply) = get(&http, &emu, &token, "/api/v3/list-users?limit=500").await;
     assert_eq!(reply["statusCode"], 400, "{reply}");
 }
 
@@ -673,20 +637,10 @@ async fn validation_errors_name_the_field() {
 
 #[tokio::test]
 async fn users_can_be_created_found_and_listed() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let create =
         json!({"email": "bob@example.com", "name": "Bob", "password": "pw", "status": "Activated"});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/create-user",
-        Some(&create),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/create-user", &create).await;
     assert_eq!(reply["statusCode"], 200, "{reply}");
     let id = reply["data"]["userId"].as_str().unwrap().to_string();
     assert_eq!(id.len(), 24);
@@ -695,51 +649,39 @@ async fn users_can_be_created_found_and_listed() {
     assert!(reply["data"].get("password").is_none());
     assert!(reply["data"]["createdAt"].is_string());
 
-    let (_, reply) = call(
+    let (_, reply) = post(
         &http,
         &emu,
         &token,
-        Method::POST,
         "/api/v3/create-user",
-        Some(&json!({"email": "BOB@example.com"})),
+        &json!({"email": "BOB@example.com"}),
     )
     .await;
     assert_eq!(reply["statusCode"], 409, "{reply}");
-    let (_, reply) = call(
+    let (_, reply) = post(
         &http,
         &emu,
         &token,
-        Method::POST,
         "/api/v3/create-user",
-        Some(&json!({"name": "nobody"})),
+        &json!({"name": "nobody"}),
     )
     .await;
     assert_eq!(reply["statusCode"], 400);
 
     for (id_type, value) in [("email", "bob@example.com"), ("user_id", id.as_str())] {
         let url = format!("/api/v3/get-user?userId={value}&userIdType={id_type}");
-        let (_, reply) = call(&http, &emu, &token, Method::GET, &url, None).await;
+        let (_, reply) = get(&http, &emu, &token, &url).await;
         assert_eq!(reply["data"]["userId"], id);
     }
-    let (_, reply) = call(
+    let (_, reply) = get(
         &http,
         &emu,
         &token,
-        Method::GET,
         "/api/v3/get-user?userId=13800000000&userIdType=phone",
-        None,
     )
     .await;
     assert_eq!(reply["data"]["userId"], "u2");
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=nope",
-        None,
-    )
-    .await;
+    let (_, reply) = get(&http, &emu, &token, "/api/v3/get-user?userId=nope").await;
     assert_eq!(
         (reply["statusCode"].as_u64(), reply["apiCode"].as_u64()),
         (Some(404), Some(2004))
@@ -747,40 +689,16 @@ async fn users_can_be_created_found_and_listed() {
 
     // Batch: all or nothing.
     let batch = json!({"list": [{"username": "c1"}, {"username": "alice"}]});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/create-users-batch",
-        Some(&batch),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/create-users-batch", &batch).await;
     assert_eq!(reply["statusCode"], 409, "{reply}");
     assert_eq!(emu.export().len(), 3);
     let batch = json!({"list": [{"username": "c1"}, {"username": "c2"}]});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/create-users-batch",
-        Some(&batch),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/create-users-batch", &batch).await;
     assert_eq!(reply["data"].as_array().unwrap().len(), 2, "{reply}");
 
     // Paging, both list-users operations.
     let list = json!({"options": {"pagination": {"page": 2, "limit": 2}}});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/list-users",
-        Some(&list),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/list-users", &list).await;
     assert_eq!(reply["data"]["totalCount"], 5, "{reply}");
     let ids: Vec<&str> = reply["data"]["list"]
         .as_array()
@@ -790,64 +708,28 @@ async fn users_can_be_created_found_and_listed() {
         .collect();
     assert_eq!(ids[0], id);
     assert_eq!(ids.len(), 2);
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-users?page=3&limit=2",
-        None,
-    )
-    .await;
+    let (_, reply) = get(&http, &emu, &token, "/api/v3/list-users?page=3&limit=2").await;
     assert_eq!(
         reply["data"]["list"].as_array().unwrap().len(),
         1,
         "{reply}"
     );
     let sorted = json!({"options": {"sort": [{"field": "username", "order": "desc"}]}});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/list-users",
-        Some(&sorted),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/list-users", &sorted).await;
     assert_eq!(reply["data"]["list"][0]["username"], "c2", "{reply}");
     let filtered =
         json!({"advancedFilter": [{"field": "status", "operator": "EQUAL", "value": "Suspended"}]});
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/list-users",
-        Some(&filtered),
-    )
-    .await;
+    let (_, reply) = post(&http, &emu, &token, "/api/v3/list-users", &filtered).await;
     assert_eq!(reply["statusCode"], 501);
 }
 
 #[tokio::test]
 async fn concurrent_requests_are_safe() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let tasks = (0..20).map(|i| {
         let body = json!({"username": format!("user{i}")});
         let (http, emu, token) = (&http, &emu, &token);
-        async move {
-            call(
-                http,
-                emu,
-                token,
-                Method::POST,
-                "/api/v3/create-user",
-                Some(&body),
-            )
-            .await
-        }
+        async move { post(http, emu, token, "/api/v3/create-user", &body).await }
     });
     let replies = futures::future::join_all(tasks).await;
     assert!(replies.iter().all(|(_, r)| r["statusCode"] == 200));
@@ -863,18 +745,8 @@ async fn concurrent_requests_are_safe() {
 
 #[tokio::test]
 async fn operations_without_behaviour_answer_501() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
-    let (status, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-organizations",
-        None,
-    )
-    .await;
+    let (emu, http, token) = start_with_token().await;
+    let (status, reply) = get(&http, &emu, &token, "/api/v3/list-organizations").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reply["statusCode"], 501);
     assert_eq!(
@@ -911,11 +783,6 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
     let http = Client::new();
     let token = token(&emu, &http).await;
     let url = |path: &str| format!("{}{path}", emu.base_url());
-    let authed = |request: reqwest::RequestBuilder| {
-        request
-            .header("authorization", format!("Bearer {token}"))
-            .header("x-authing-userpool-id", POOL)
-    };
     let envelope = |response: reqwest::Response| async move {
         let status = response.status().as_u16();
         assert_eq!(response.headers()["x-authing-emulator"], "1");
@@ -928,17 +795,17 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
         )
     };
     let raw_post = |body: Vec<u8>, content_type: &'static str| {
-        authed(http.post(url("/api/v3/import-otp")))
+        let request = authed(http.post(url("/api/v3/import-otp")), &token)
             .header("content-type", content_type)
-            .body(body)
-            .send()
+            .body(body);
+        async move { envelope(request.send().await.unwrap()).await }
     };
 
     let (status, code, _) =
         envelope(http.get(url("/api/v3/no-such-thing")).send().await.unwrap()).await;
     assert_eq!((status, code), (404, 404));
     let (status, code, _) = envelope(
-        authed(http.get(url("/api/v3/import-otp")))
+        authed(http.get(url("/api/v3/import-otp")), &token)
             .send()
             .await
             .unwrap(),
@@ -946,39 +813,21 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
     .await;
     assert_eq!((status, code), (405, 405));
     let big = vec![b' '; 200 * 1024];
-    let (status, code, _) = envelope(raw_post(big, "application/json").await.unwrap()).await;
+    let (status, code, _) = raw_post(big, "application/json").await;
     assert_eq!((status, code), (413, 413));
-    let (_, code, message) = envelope(
-        raw_post(b"{\"list\": [".to_vec(), "application/json")
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, code, message) = raw_post(b"{\"list\": [".to_vec(), "application/json").await;
     assert_eq!(code, 400);
     assert!(message.contains("malformed JSON"), "{message}");
-    let (_, code, message) = envelope(
-        raw_post(b"{\"list\": \"\xff\xfe\"}".to_vec(), "application/json")
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, code, message) =
+        raw_post(b"{\"list\": \"\xff\xfe\"}".to_vec(), "application/json").await;
     assert_eq!(code, 400);
     assert!(message.contains("UTF-8"), "{message}");
     let deep = format!("{{\"list\": {}{}}}", "[".repeat(5000), "]".repeat(5000));
-    let (_, code, message) = envelope(
-        raw_post(deep.into_bytes(), "application/json")
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, code, message) = raw_post(deep.into_bytes(), "application/json").await;
     assert_eq!(code, 400);
     assert!(message.contains("recursion limit"), "{message}");
-    let (_, code, message) = envelope(
-        raw_post(b"list=1".to_vec(), "application/x-www-form-urlencoded")
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, code, message) =
+        raw_post(b"list=1".to_vec(), "application/x-www-form-urlencoded").await;
     assert_eq!(code, 400);
     assert!(message.contains("content-type"), "{message}");
     let (status, code, _) =
@@ -986,15 +835,7 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
     assert_eq!((status, code), (404, 404));
 
     // Still serving, and every bad request was counted.
-    let (_, reply) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=u1",
-        None,
-    )
-    .await;
+    let (_, reply) = get(&http, &emu, &token, "/api/v3/get-user?userId=u1").await;
     assert_eq!(reply["statusCode"], 200);
     let stats = emu.stats();
     assert_eq!(stats.unmatched, 2);
@@ -1006,16 +847,15 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
 
 #[tokio::test]
 async fn injected_failures_change_responses_and_zero_restores() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     let import = import_body("u1", "AAAA", None);
     let send = || {
-        http.post(format!("{}/api/v3/import-otp", emu.base_url()))
-            .header("authorization", format!("Bearer {token}"))
-            .header("x-authing-userpool-id", POOL)
-            .json(&import)
-            .send()
+        authed(
+            http.post(format!("{}/api/v3/import-otp", emu.base_url())),
+            &token,
+        )
+        .json(&import)
+        .send()
     };
 
     emu.set_faults(Faults {
@@ -1047,7 +887,7 @@ async fn injected_failures_change_responses_and_zero_restores() {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.json::<Value>().await.unwrap()["statusCode"], 503);
     // The admin API itself is never faulted.
-    let current: Value = http.get(&admin).send().await.unwrap().json().await.unwrap();
+    let current = fetch_json(http.get(&admin)).await;
     assert_eq!(current["fail503"], 1.0);
     let invalid = http
         .put(&admin)
@@ -1075,9 +915,7 @@ async fn injected_failures_change_responses_and_zero_restores() {
 
 #[tokio::test]
 async fn max_rps_throttles_like_authing() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     emu.set_faults(Faults {
         max_rps: Some(2),
         ..Faults::default()
@@ -1085,13 +923,8 @@ async fn max_rps_throttles_like_authing() {
     let mut throttled = 0;
     let started = std::time::Instant::now();
     for _ in 0..6 {
-        let response = http
-            .get(format!("{}/api/v3/get-user?userId=u1", emu.base_url()))
-            .header("authorization", format!("Bearer {token}"))
-            .header("x-authing-userpool-id", POOL)
-            .send()
-            .await
-            .unwrap();
+        let get_user = format!("{}/api/v3/get-user?userId=u1", emu.base_url());
+        let response = authed(http.get(get_user), &token).send().await.unwrap();
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
             let body: Value = response.json().await.unwrap();
             assert_eq!(body["message"], authing_emulator::THROTTLE_MESSAGE);
@@ -1103,32 +936,20 @@ async fn max_rps_throttles_like_authing() {
     assert!(6 - throttled <= admitted_max, "throttled {throttled}");
     assert!(throttled >= 1);
     emu.set_faults(Faults::default());
-    let (_, body) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=u1",
-        None,
-    )
-    .await;
+    let (_, body) = get(&http, &emu, &token, "/api/v3/get-user?userId=u1").await;
     assert_eq!(body["statusCode"], 200);
 }
 
 #[tokio::test]
 async fn dropped_connections_happen_after_the_change() {
-    let emu = start().await;
-    let http = Client::new();
-    let token = token(&emu, &http).await;
+    let (emu, http, token) = start_with_token().await;
     emu.set_faults(Faults {
         fail_drop: 1.0,
         ..Faults::default()
     });
     let result = async {
-        let response = http
-            .post(format!("{}/api/v3/import-otp", emu.base_url()))
-            .header("authorization", format!("Bearer {token}"))
-            .header("x-authing-userpool-id", POOL)
+        let import = format!("{}/api/v3/import-otp", emu.base_url());
+        let response = authed(http.post(import), &token)
             .json(&import_body("u1", "DROPPED1", None))
             .send()
             .await?;
@@ -1150,15 +971,7 @@ async fn dropped_connections_happen_after_the_change() {
     );
 
     emu.set_faults(Faults::default());
-    let (_, body) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=u1",
-        None,
-    )
-    .await;
+    let (_, body) = get(&http, &emu, &token, "/api/v3/get-user?userId=u1").await;
     assert_eq!(body["statusCode"], 200);
 }
 
@@ -1185,56 +998,22 @@ async fn admin_seed_export_stats_reset() {
     let emu = start().await;
     let http = Client::new();
     let admin = |path: &str| format!("{}/_emulator/{path}", emu.base_url());
-    let health: Value = http
-        .get(admin("health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = fetch_json(http.get(admin("health"))).await;
     assert_eq!(health["status"], "ok");
 
     let lines = "{\"userId\":\"s1\",\"email\":\"s1@example.com\"}\n\n{\"userId\":\"s2\",\"username\":\"s2\",\"externalId\":\"x2\"}\n";
-    let seeded: Value = http
-        .post(admin("seed"))
-        .body(lines)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seeded = fetch_json(http.post(admin("seed")).body(lines)).await;
     assert_eq!(seeded["seeded"], 2);
     let array = json!([{"userId": "s3", "phone": "139"}]);
-    let seeded: Value = http
-        .post(admin("seed"))
-        .json(&array)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let seeded = fetch_json(http.post(admin("seed")).json(&array)).await;
     assert_eq!(seeded["seeded"], 1);
-    let conflict: Value = http
-        .post(admin("seed"))
-        .json(&json!([{"userId": "s4", "email": "alice@example.com"}]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let conflict = fetch_json(
+        http.post(admin("seed"))
+            .json(&json!([{"userId": "s4", "email": "alice@example.com"}])),
+    )
+    .await;
     assert_eq!(conflict["statusCode"], 409);
-    let export: Value = http
-        .get(admin("export"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export = fetch_json(http.get(admin("export"))).await;
     let ids: Vec<&str> = export
         .as_array()
         .unwrap()
@@ -1245,36 +1024,13 @@ async fn admin_seed_export_stats_reset() {
     assert_eq!(export[3]["externalId"], "x2");
 
     let token = token(&emu, &http).await;
-    call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=s2",
-        None,
-    )
-    .await;
-    call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=zz",
-        None,
-    )
-    .await;
+    get(&http, &emu, &token, "/api/v3/get-user?userId=s2").await;
+    get(&http, &emu, &token, "/api/v3/get-user?userId=zz").await;
     http.get(format!("{}/nowhere", emu.base_url()))
         .send()
         .await
         .unwrap();
-    let stats: Value = http
-        .get(admin("stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = fetch_json(http.get(admin("stats"))).await;
     assert_eq!(stats["total"], 4, "{stats}");
     assert_eq!(stats["unmatched"], 1);
     assert_eq!(
@@ -1296,15 +1052,7 @@ async fn admin_seed_export_stats_reset() {
     assert!(emu.export().is_empty());
     assert_eq!(emu.stats().total, 0);
     // Credentials survive a reset, and so do tokens issued before it.
-    let (_, body) = call(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/get-user?userId=u1",
-        None,
-    )
-    .await;
+    let (_, body) = get(&http, &emu, &token, "/api/v3/get-user?userId=u1").await;
     assert_eq!(body["apiCode"], 2004);
     let wrong_method = http.get(admin("reset")).send().await.unwrap();
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
