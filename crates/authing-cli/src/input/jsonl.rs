@@ -11,44 +11,14 @@ use std::io::BufRead;
 
 use serde_json::Value;
 
-use super::{LineItem, Lines};
+use super::LineRecords;
 use crate::record::{IdKind, Identifier, RawRecord, Secret};
 
-pub struct JsonlRecords<R> {
-    lines: Lines<R>,
-}
-
-impl<R: BufRead> JsonlRecords<R> {
-    pub fn new(reader: R) -> Self {
-        Self {
-            lines: Lines::new(reader),
-        }
-    }
-}
-
-impl<R: BufRead> Iterator for JsonlRecords<R> {
-    type Item = RawRecord;
-
-    fn next(&mut self) -> Option<RawRecord> {
-        loop {
-            match self.lines.next()? {
-                LineItem::NotUtf8(line) => {
-                    return Some(RawRecord::at(line).problem("record", "not valid UTF-8"))
-                }
-                LineItem::IoError(line, kind) => {
-                    let mut r = RawRecord::at(line).problem("file", format!("read error: {kind}"));
-                    r.fatal = true;
-                    return Some(r);
-                }
-                LineItem::Text(line, text) => {
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    return Some(parse_line(line, &text));
-                }
-            }
-        }
-    }
+/// Records of a JSON Lines file; blank lines are skipped.
+pub fn records<R: BufRead>(reader: R) -> LineRecords<R> {
+    LineRecords::new(reader, "record", |line, text| {
+        (!text.trim().is_empty()).then(|| parse_line(line, text))
+    })
 }
 
 /// Parses one JSON object line into a record.
@@ -132,7 +102,7 @@ mod tests {
     fn reads_objects_skips_blank_lines_and_numbers_lines() {
         let text = "{\"userId\":\"u1\",\"secret\":\"JBSWY3DPEHPK3PXP\"}\n\n\
                     {\"email\":\"a@b.c\",\"secret\":\"X\",\"recoveryCode\":\"r\",\"digits\":6}\n";
-        let recs: Vec<_> = JsonlRecords::new(text.as_bytes()).collect();
+        let recs: Vec<_> = records(text.as_bytes()).collect();
         assert_eq!(recs.len(), 2);
         assert_eq!(recs[0].line, 1);
         assert_eq!(recs[1].line, 3);

@@ -164,8 +164,8 @@ pub fn from_reader(
     );
     let inner: Box<dyn Iterator<Item = RawRecord> + Send> = match format {
         Format::Csv => Box::new(csv::CsvRecords::new(reader)),
-        Format::Jsonl => Box::new(jsonl::JsonlRecords::new(reader)),
-        Format::Otpauth => Box::new(otpauth::OtpauthRecords::new(reader)),
+        Format::Jsonl => Box::new(jsonl::records(reader)),
+        Format::Otpauth => Box::new(otpauth::records(reader)),
         Format::Keycloak => Box::new(keycloak::KeycloakRecords::spawn(
             reader,
             options.keycloak_identifier,
@@ -174,9 +174,52 @@ pub fn from_reader(
     RecordStream { inner, digest }
 }
 
+/// Records of a line-based format (JSON Lines, otpauth URIs): `parse` turns a line
+/// into a record, or `None` to skip it; a line that is not UTF-8 becomes a problem
+/// on `field`, and a read error a fatal problem that ends the stream.
+pub(crate) struct LineRecords<R> {
+    lines: Lines<R>,
+    field: &'static str,
+    parse: fn(u64, &str) -> Option<RawRecord>,
+}
+
+impl<R: io::BufRead> LineRecords<R> {
+    pub fn new(reader: R, field: &'static str, parse: fn(u64, &str) -> Option<RawRecord>) -> Self {
+        Self {
+            lines: Lines::new(reader),
+            field,
+            parse,
+        }
+    }
+}
+
+impl<R: io::BufRead> Iterator for LineRecords<R> {
+    type Item = RawRecord;
+
+    fn next(&mut self) -> Option<RawRecord> {
+        loop {
+            match self.lines.next()? {
+                LineItem::NotUtf8(line) => {
+                    return Some(RawRecord::at(line).problem(self.field, "not valid UTF-8"))
+                }
+                LineItem::IoError(line, kind) => {
+                    let mut r = RawRecord::at(line).problem("file", format!("read error: {kind}"));
+                    r.fatal = true;
+                    return Some(r);
+                }
+                LineItem::Text(line, text) => {
+                    if let Some(record) = (self.parse)(line, &text) {
+                        return Some(record);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Reads text lines as bytes so invalid UTF-8 becomes a problem on that line
 /// instead of an I/O error that ends the stream (shared by the line-based formats).
-pub(crate) struct Lines<R> {
+struct Lines<R> {
     reader: R,
     line: u64,
     buf: Vec<u8>,
@@ -184,7 +227,7 @@ pub(crate) struct Lines<R> {
 }
 
 /// One line from [`Lines`]: its number and text, or an error kind without content.
-pub(crate) enum LineItem {
+enum LineItem {
     Text(u64, String),
     NotUtf8(u64),
     IoError(u64, io::ErrorKind),

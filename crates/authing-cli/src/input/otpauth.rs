@@ -13,45 +13,15 @@ use std::io::BufRead;
 
 use percent_encoding::percent_decode_str;
 
-use super::{LineItem, Lines};
+use super::LineRecords;
 use crate::record::{IdKind, Identifier, RawRecord, Secret};
 
-pub struct OtpauthRecords<R> {
-    lines: Lines<R>,
-}
-
-impl<R: BufRead> OtpauthRecords<R> {
-    pub fn new(reader: R) -> Self {
-        Self {
-            lines: Lines::new(reader),
-        }
-    }
-}
-
-impl<R: BufRead> Iterator for OtpauthRecords<R> {
-    type Item = RawRecord;
-
-    fn next(&mut self) -> Option<RawRecord> {
-        loop {
-            match self.lines.next()? {
-                LineItem::NotUtf8(line) => {
-                    return Some(RawRecord::at(line).problem("uri", "not valid UTF-8"))
-                }
-                LineItem::IoError(line, kind) => {
-                    let mut r = RawRecord::at(line).problem("file", format!("read error: {kind}"));
-                    r.fatal = true;
-                    return Some(r);
-                }
-                LineItem::Text(line, text) => {
-                    let trimmed = text.trim();
-                    if trimmed.is_empty() || trimmed.starts_with('#') {
-                        continue;
-                    }
-                    return Some(parse_line(line, trimmed));
-                }
-            }
-        }
-    }
+/// Records of an otpauth URI list; blank lines and `#` comments are skipped.
+pub fn records<R: BufRead>(reader: R) -> LineRecords<R> {
+    LineRecords::new(reader, "uri", |line, text| {
+        let trimmed = text.trim();
+        (!trimmed.is_empty() && !trimmed.starts_with('#')).then(|| parse_line(line, trimmed))
+    })
 }
 
 fn parse_line(line: u64, text: &str) -> RawRecord {
@@ -192,7 +162,7 @@ mod tests {
     #[test]
     fn comments_and_blank_lines_are_skipped() {
         let text = "# exported\n\notpauth://totp/a?secret=AAAA\n";
-        let recs: Vec<_> = OtpauthRecords::new(text.as_bytes()).collect();
+        let recs: Vec<_> = records(text.as_bytes()).collect();
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].line, 3);
     }
