@@ -95,15 +95,21 @@ impl Auth {
         }
     }
 
-    async fn fetch(&self) -> Result<Token, Error> {
+    /// `POST /api/v3/get-management-token` with the access key; a refusal of the key
+    /// is [`Error::Auth`].
+    pub async fn request_token(&self) -> Result<gen::types::AccessTokenResDto, Error> {
         use crate::ResultExt;
         let body = gen::types::GetManagementAccessTokenDto {
             access_key_id: self.key_id.clone(),
             access_key_secret: self.secret.clone(),
         };
-        let started = Instant::now();
         let resp = self.token_api.get_management_token(&body).await.checked();
-        let data = resp.map_err(token_error)?.data;
+        Ok(resp.map_err(token_error)?.data)
+    }
+
+    async fn fetch(&self) -> Result<Token, Error> {
+        let started = Instant::now();
+        let data = self.request_token().await?;
         let pool_id = jwt_claim(data.access_token.expose_secret(), "scoped_userpool_id")
             .ok_or_else(|| {
                 Error::Auth(Box::new(Error::Decode {
@@ -157,7 +163,7 @@ impl Auth {
 /// A failed token request as the caller should see it: a refusal of the key is
 /// [`Error::Auth`]; an outage (5xx, 429, transport) stays what it is, so callers can
 /// tell "the key is wrong" from "Authing is down".
-pub(crate) fn token_error(e: Error) -> Error {
+fn token_error(e: Error) -> Error {
     let refused = matches!(e, Error::Api(_) | Error::Http { .. })
         && !e.is_retryable()
         && e.status_code().is_none_or(|c| c < 500);

@@ -161,20 +161,7 @@ impl ManagementClient {
     pub async fn check_credentials(&self) -> Result<(), Error> {
         match self.hooks.auth.mode {
             AuthMode::Token => self.hooks.auth.token().await.map(drop),
-            AuthMode::Signature => {
-                let body = types::GetManagementAccessTokenDto {
-                    access_key_id: self.hooks.auth.key_id.clone(),
-                    access_key_secret: self.hooks.auth.secret.clone(),
-                };
-                let resp = self
-                    .hooks
-                    .auth
-                    .token_api
-                    .get_management_token(&body)
-                    .await
-                    .checked();
-                resp.map(drop).map_err(hooks::token_error)
-            }
+            AuthMode::Signature => self.hooks.auth.request_token().await.map(drop),
         }
     }
 
