@@ -123,7 +123,9 @@ impl Service {
             .await
             .checked();
         match result {
-            Ok(user) => Ok(Some(user.data.user_id)),
+            Ok(user) => user.data.user_id.map(Some).ok_or_else(|| {
+                Failure::Other("get_user answered a user without userId".to_string())
+            }),
             Err(e) => match classify(&e) {
                 Failure::NotFound(_) => Ok(None),
                 other => Err(other),
@@ -131,8 +133,8 @@ impl Service {
         }
     }
 
-    /// Reads back a user's TOTP secret.
-    pub async fn read_secret(&self, user_id: &str) -> Result<Secret, Failure> {
+    /// Reads back a user's TOTP secret (`None`: Authing holds none).
+    pub async fn read_secret(&self, user_id: &str) -> Result<Option<Secret>, Failure> {
         self.limiter.acquire().await;
         self.client
             .get_otp_secret(user_id)

@@ -110,19 +110,25 @@ impl Auth {
     async fn fetch(&self) -> Result<Token, Error> {
         let started = Instant::now();
         let data = self.request_token().await?;
-        let pool_id = jwt_claim(data.access_token.expose_secret(), "scoped_userpool_id")
-            .ok_or_else(|| {
-                Error::Auth(Box::new(Error::Decode {
-                    what: "the management token carries no scoped_userpool_id claim".into(),
-                    body: None,
-                }))
-            })?;
-        let ttl = Duration::from_secs(data.expires_in.max(1) as u64);
+        let malformed = |what: &str| {
+            Error::Auth(Box::new(Error::Decode {
+                what: format!("get_management_token: {what}"),
+                body: None,
+            }))
+        };
+        let token = data
+            .access_token
+            .ok_or_else(|| malformed("data.access_token is missing"))?;
+        let pool_id = jwt_claim(token.expose_secret(), "scoped_userpool_id")
+            .ok_or_else(|| malformed("the token carries no scoped_userpool_id claim"))?;
+        // Authing documents 7200 s; a missing lifetime is taken as that.
+        let expires_in = data.expires_in.unwrap_or(7200);
+        let ttl = Duration::from_secs(expires_in.max(1) as u64);
         let margin = self.refresh_margin.min(ttl / 4);
         let jitter = margin.mul_f64(rand::rng().random_range(0.0..=0.5));
-        tracing::debug!(expires_in = data.expires_in, "fetched a management token");
+        tracing::debug!(expires_in, "fetched a management token");
         Ok(Token {
-            value: data.access_token,
+            value: token,
             pool_id,
             refresh_at: started + ttl - margin - jitter,
             expires_at: started + ttl,

@@ -192,8 +192,9 @@ impl ManagementClient {
         self.api.import_otp(&body).await.checked()
     }
 
-    /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`).
-    pub async fn get_otp_secret(&self, user_id: &str) -> Result<Secret, Error> {
+    /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`);
+    /// `None` when Authing answers without one.
+    pub async fn get_otp_secret(&self, user_id: &str) -> Result<Option<Secret>, Error> {
         use types::GetOtpSecretByUserUserIdType as IdType;
         let resp = self
             .api

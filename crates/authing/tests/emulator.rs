@@ -48,6 +48,7 @@ async fn import_and_read_back_in_both_auth_modes() {
                 .get_otp_secret(SEED_USER)
                 .await
                 .unwrap()
+                .unwrap()
                 .expose_secret(),
             "HZ2F6J3AGNAVSOTV"
         );
@@ -73,14 +74,14 @@ async fn import_and_read_back_in_both_auth_modes() {
             .await
             .checked()
             .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert_eq!(user.data.user_id, "user-2");
+        assert_eq!(user.data.user_id.as_deref(), Some("user-2"));
         let mfa = client
             .api()
             .get_user_mfa_info(SEED_USER, None)
             .await
             .checked()
             .unwrap();
-        assert_eq!(mfa.data.totp_status, "enabled");
+        assert_eq!(mfa.data.totp_status.as_deref(), Some("enabled"));
     }
 }
 
