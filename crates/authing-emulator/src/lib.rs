@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod faults;
 mod handlers;
+mod schema_check;
 mod spec;
 mod store;
 
@@ -26,6 +27,7 @@ use tokio::task::JoinHandle;
 
 pub use admin::parse_seed;
 pub use faults::{Faults, THROTTLE_MESSAGE};
+pub use schema_check::{schema_problems, Problem};
 pub use store::{ExportedOtp, ExportedUser, SeedUser, Stats};
 
 use auth::{AuthError, POOL_HEADER};
