@@ -46,6 +46,16 @@ pub fn schema_problems(root: &Value, schema: &Value, value: &Value) -> Vec<Probl
     run(root, schema, value, false)
 }
 
+/// Like [`schema_problems`], but also holds `format: date-time` strings to RFC 3339: what the
+/// synthesizer requires of a document example before it sends it, and of its own values.
+pub(crate) fn strict_problems(root: &Value, schema: &Value, value: &Value) -> Vec<Problem> {
+    run(root, schema, value, true)
+}
+
+pub(crate) fn strictly_valid(root: &Value, schema: &Value, value: &Value) -> bool {
+    strict_problems(root, schema, value).is_empty()
+}
+
 fn run(root: &Value, schema: &Value, value: &Value, check_formats: bool) -> Vec<Problem> {
     let mut checker = Checker {
         root,
@@ -363,11 +373,14 @@ mod tests {
     }
 
     #[test]
-    fn formats_are_not_checked_and_cycles_end() {
+    fn formats_only_in_strict_mode_and_cycles_end() {
         let root = root();
         let item = json!({"$ref": "#/components/schemas/Item"});
         let value = json!({"status": "Activated", "at": "2022-06-03"});
         assert!(schema_problems(&root, &item, &value).is_empty());
+        assert!(!strictly_valid(&root, &item, &value));
+        let value = json!({"status": "Activated", "at": "2022-07-03T02:20:30.000Z"});
+        assert!(strictly_valid(&root, &item, &value));
         assert_eq!(
             problems("Loop", json!(1)),
             ["$: unresolvable $ref #/components/schemas/Loop"]
