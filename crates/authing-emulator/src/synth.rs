@@ -48,9 +48,14 @@ impl fmt::Display for Unemulated {
     }
 }
 
-/// Nesting beyond this yields empty objects and arrays: the document has recursive schemas
-/// (trees of resources and departments).
+/// Beyond this nesting, arrays get their minimum of items and objects only their required
+/// properties: the document has recursive schemas (trees of resources and departments).
 const MAX_DEPTH: usize = 16;
+/// Beyond this nesting or this many values, objects and arrays are empty, so that even a
+/// schema whose required properties recurse forever gets an answer, and a small one (invalid,
+/// as any finite answer to such a schema would be).
+const HARD_DEPTH: usize = 2 * MAX_DEPTH;
+const HARD_NODES: usize = 4 * NODE_BUDGET;
 /// Values generated per answer before arrays shrink to their minimum and optional properties
 /// are left out, so that wide schemas with 1-2 items per array stay small.
 const NODE_BUDGET: usize = 2_000;
@@ -184,6 +189,15 @@ impl<'a> Synth<'a> {
             return Value::Null;
         };
         let h = self.hash(path);
+        if depth > HARD_DEPTH || self.nodes.get() > HARD_NODES {
+            return match s["type"].as_str() {
+                Some("array") => json!([]),
+                Some("object") | None => json!({}),
+                Some("number" | "integer") => derived_number(s, h),
+                Some("boolean") => Value::Bool(h & 1 == 1),
+                Some(_) => derived_string(s, path, h),
+            };
+        }
         if let Some(parts) = s["allOf"].as_array() {
             return self.all_of(s, parts, path, depth);
         }
@@ -292,13 +306,8 @@ impl<'a> Synth<'a> {
             .collect();
         let shallow = depth < MAX_DEPTH;
         for (name, property) in s["properties"].as_object().into_iter().flatten() {
-            let child = format!("{path}.{name}");
             if required.contains(&name.as_str()) {
-                let value = if shallow {
-                    self.value(property, &child, depth + 1)
-                } else {
-                    self.documented(property).unwrap_or_else(|| json!({}))
-                };
+                let value = self.value(property, &format!("{path}.{name}"), depth + 1);
                 map.insert(name.clone(), value);
             } else if shallow && !self.exhausted() {
                 if let Some(example) = self.documented(property) {
@@ -462,15 +471,26 @@ mod tests {
     #[test]
     fn recursive_schemas_end() {
         let root = json!({"components": {"schemas": {
-            "Node": {"type": "object", "required": ["name", "children", "parent"], "properties": {
+            "Node": {"type": "object", "required": ["name", "children", "left", "right"], "properties": {
                 "name": {"type": "string"},
                 "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
-                "parent": {"$ref": "#/components/schemas/Node"}
+                "left": {"$ref": "#/components/schemas/Node"},
+                "right": {"$ref": "#/components/schemas/Node"}
             }}
         }}});
         let value = synthesize_value(&root, &reference("Node"), 3);
         let text = value.to_string();
-        assert!(text.len() < 200_000, "{} bytes", text.len());
+        assert!(text.len() < 250_000, "{} bytes", text.len());
+        assert_eq!(value, synthesize_value(&root, &reference("Node"), 3));
+        // A tree that only recurses through an optional array is answered in full.
+        let root = json!({"components": {"schemas": {
+            "Tree": {"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "example": "root"},
+                "children": {"type": "array", "example": [], "items": {"$ref": "#/components/schemas/Tree"}}
+            }}
+        }}});
+        let value = synthesize_value(&root, &reference("Tree"), 3);
+        assert_eq!(value, json!({"name": "root", "children": []}));
     }
 
     #[test]
