@@ -135,63 +135,94 @@ struct Answer {
     body: Value,
 }
 
-async fn send(
-    http: &Client,
-    emu: &Emulator,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<&Value>,
-) -> Answer {
-    let mut request = http
-        .request(method, format!("{}{path}", emu.base_url()))
-        .header("authorization", format!("Bearer {token}"))
-        .header("x-authing-userpool-id", POOL);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let marker = response
-        .headers()
-        .get("x-authing-emulator")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer {
-        status,
-        marker,
-        text,
-        body,
-    }
+/// An emulator (in process, or the binary at `base_url`) with a client and a management
+/// token.
+struct Session {
+    emu: Option<Emulator>,
+    base_url: String,
+    http: Client,
+    token: String,
 }
 
-fn config(unemulated: Unemulated) -> Config {
-    Config {
-        access_key_id: Some(AK.into()),
-        access_key_secret: Some(SK.into()),
-        userpool_id: Some(POOL.into()),
-        unemulated,
-        ..Config::default()
+impl Session {
+    async fn start(unemulated: Unemulated) -> Session {
+        let emu = Emulator::start(Config {
+            access_key_id: Some(AK.into()),
+            access_key_secret: Some(SK.into()),
+            userpool_id: Some(POOL.into()),
+            unemulated,
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        Session::connect(emu.base_url(), Some(emu)).await
     }
-}
 
-async fn token(http: &Client, emu: &Emulator) -> String {
-    let body = json!({"accessKeyId": AK, "accessKeySecret": SK});
-    let answer = send(
-        http,
-        emu,
-        "",
-        Method::POST,
-        "/api/v3/get-management-token",
-        Some(&body),
-    )
-    .await;
-    answer.body["data"]["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token: {}", answer.text))
-        .to_string()
+    async fn connect(base_url: String, emu: Option<Emulator>) -> Session {
+        let mut session = Session {
+            emu,
+            base_url,
+            http: Client::new(),
+            token: String::new(),
+        };
+        let credentials = json!({"accessKeyId": AK, "accessKeySecret": SK});
+        let answer = session
+            .send(
+                Method::POST,
+                "/api/v3/get-management-token",
+                Some(&credentials),
+            )
+            .await;
+        session.token = answer.body["data"]["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token: {}", answer.text))
+            .to_string();
+        session
+    }
+
+    async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("x-authing-userpool-id", POOL);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let marker = response
+            .headers()
+            .get("x-authing-emulator")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            marker,
+            text,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    fn emu(&self) -> &Emulator {
+        self.emu.as_ref().expect("an in-process emulator")
+    }
+
+    async fn shutdown(self) {
+        if let Some(emu) = self.emu {
+            emu.shutdown().await;
+        }
+    }
 }
 
 /// The ids of the users a stateful request refers to, so that they can be seeded.
@@ -218,14 +249,8 @@ fn referenced_users(path: &str, body: Option<&Value>) -> Vec<String> {
 
 /// Prepares the emulator and the request of a stateful operation; each starts from an empty
 /// store so that the order of operations does not matter.
-async fn prepare_stateful(
-    http: &Client,
-    emu: &Emulator,
-    token: &str,
-    op: &Operation,
-    path: &str,
-    body: &mut Option<Value>,
-) {
+async fn prepare_stateful(session: &Session, op: &Operation, path: &str, body: &mut Option<Value>) {
+    let emu = session.emu();
     emu.reset();
     let users: Vec<SeedUser> = referenced_users(path, body.as_ref())
         .into_iter()
@@ -256,15 +281,7 @@ async fn prepare_stateful(
         "UsersManagementController_getOtpSecretByUser" => {
             for user in &users {
                 let import = json!({"list": [{"userId": user.user_id, "otp": {"secret": "JBSWY3DPEHPK3PXP"}}]});
-                let answer = send(
-                    http,
-                    emu,
-                    token,
-                    Method::POST,
-                    "/api/v3/import-otp",
-                    Some(&import),
-                )
-                .await;
+                let answer = session.post("/api/v3/import-otp", &import).await;
                 assert_eq!(answer.body["statusCode"], 200, "{}", answer.text);
             }
         }
@@ -277,11 +294,7 @@ async fn every_operation_answers_a_valid_success() {
     let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
     let operations = operations(&doc);
     assert_eq!(operations.len(), 425);
-    let emu = Emulator::start(config(Unemulated::Synthesize))
-        .await
-        .unwrap();
-    let http = Client::new();
-    let token = token(&http, &emu).await;
+    let session = Session::start(Unemulated::Synthesize).await;
 
     let mut failures: Vec<String> = Vec::new();
     let mut by_marker: BTreeMap<String, usize> = BTreeMap::new();
@@ -291,9 +304,9 @@ async fn every_operation_answers_a_valid_success() {
         let (path, mut body) = request(&doc, op, REQUEST_SEED);
         let stateful = STATEFUL.contains(&op.id.as_str());
         if stateful {
-            prepare_stateful(&http, &emu, &token, op, &path, &mut body).await;
+            prepare_stateful(&session, op, &path, &mut body).await;
         }
-        let answer = send(&http, &emu, &token, op.method.clone(), &path, body.as_ref()).await;
+        let answer = session.send(op.method.clone(), &path, body.as_ref()).await;
         let what = format!("{} {} {path}", op.id, op.method);
         *by_marker.entry(answer.marker.clone()).or_default() += 1;
         *by_status.entry(answer.status.as_u16()).or_default() += 1;
@@ -335,7 +348,7 @@ async fn every_operation_answers_a_valid_success() {
             }
         }
         if !stateful {
-            let again = send(&http, &emu, &token, op.method.clone(), &path, body.as_ref()).await;
+            let again = session.send(op.method.clone(), &path, body.as_ref()).await;
             if without_request_id(&again) != without_request_id(&answer) {
                 failures.push(format!(
                     "{what}: not deterministic:\n{}\n{}",
@@ -358,7 +371,7 @@ async fn every_operation_answers_a_valid_success() {
     assert_eq!(by_marker.get("synthesized"), Some(&(425 - STATEFUL.len())));
     // Four operations document no response body (the emulator answers a bare envelope).
     assert_eq!(checked, 421);
-    emu.shutdown().await;
+    session.shutdown().await;
 }
 
 /// The first property a (`$ref`erenced) response schema requires.
@@ -387,29 +400,9 @@ fn without_request_id(answer: &Answer) -> String {
 
 #[tokio::test]
 async fn answers_follow_the_request_and_still_need_credentials() {
-    let emu = Emulator::start(config(Unemulated::Synthesize))
-        .await
-        .unwrap();
-    let http = Client::new();
-    let token = token(&http, &emu).await;
-    let first = send(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-organizations?page=1",
-        None,
-    )
-    .await;
-    let second = send(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-organizations?page=2",
-        None,
-    )
-    .await;
+    let session = Session::start(Unemulated::Synthesize).await;
+    let first = session.get("/api/v3/list-organizations?page=1").await;
+    let second = session.get("/api/v3/list-organizations?page=2").await;
     assert_eq!(first.marker, "synthesized");
     assert_ne!(
         without_request_id(&first),
@@ -418,58 +411,33 @@ async fn answers_follow_the_request_and_still_need_credentials() {
     );
     assert_ne!(first.body["requestId"], second.body["requestId"]);
 
-    let anonymous = http
-        .get(format!("{}/api/v3/list-organizations", emu.base_url()))
+    let anonymous = session
+        .http
+        .get(format!("{}/api/v3/list-organizations", session.base_url))
         .send()
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let invalid = send(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/create-organization",
-        Some(&json!({})),
-    )
-    .await;
+    let invalid = session
+        .post("/api/v3/create-organization", &json!({}))
+        .await;
     assert_eq!(invalid.body["statusCode"], 400, "{}", invalid.text);
     assert_eq!(invalid.marker, "1", "a refused request is not synthesized");
-    emu.shutdown().await;
+    session.shutdown().await;
 }
 
 #[tokio::test]
 async fn with_501_unemulated_operations_say_so_and_stateful_ones_work() {
-    let emu = Emulator::start(config(Unemulated::Status501))
-        .await
-        .unwrap();
-    let http = Client::new();
-    let token = token(&http, &emu).await;
-    let answer = send(
-        &http,
-        &emu,
-        &token,
-        Method::GET,
-        "/api/v3/list-organizations",
-        None,
-    )
-    .await;
+    let session = Session::start(Unemulated::Status501).await;
+    let answer = session.get("/api/v3/list-organizations").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.marker, "1");
     assert_eq!(answer.body["statusCode"], 501, "{}", answer.text);
     let create = json!({"email": "a@example.com"});
-    let answer = send(
-        &http,
-        &emu,
-        &token,
-        Method::POST,
-        "/api/v3/create-user",
-        Some(&create),
-    )
-    .await;
+    let answer = session.post("/api/v3/create-user", &create).await;
     assert_eq!(answer.body["statusCode"], 200, "{}", answer.text);
     assert_eq!(answer.body["data"]["email"], "a@example.com");
-    emu.shutdown().await;
+    session.shutdown().await;
 }
 
 #[tokio::test]
@@ -505,31 +473,9 @@ async fn the_binary_takes_the_option() {
         .expect("a first line in time")
         .unwrap()
         .unwrap();
-    let url = first
-        .strip_prefix("listening on ")
-        .expect(&first)
-        .to_string();
-    let http = Client::new();
-    let token: Value = http
-        .post(format!("{url}/api/v3/get-management-token"))
-        .json(&json!({"accessKeyId": AK, "accessKeySecret": SK}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["data"]["access_token"].as_str().unwrap();
-    let answer: Value = http
-        .get(format!("{url}/api/v3/list-organizations"))
-        .header("authorization", format!("Bearer {token}"))
-        .header("x-authing-userpool-id", POOL)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["statusCode"], 501, "{answer}");
+    let url = first.strip_prefix("listening on ").expect(&first);
+    let session = Session::connect(url.to_string(), None).await;
+    let answer = session.get("/api/v3/list-organizations").await;
+    assert_eq!(answer.body["statusCode"], 501, "{}", answer.text);
     child.kill().await.unwrap();
 }
