@@ -1,5 +1,6 @@
 //! Emulated behaviour, keyed by operationId. Requests reaching this module are authenticated and
-//! valid against the document; everything else answers 501 rather than a fake success.
+//! valid against the document; an operation without behaviour here gets a success synthesized
+//! from the document (marked as such), or 501 with `--unemulated 501`.
 
 use std::cmp::Ordering;
 

@@ -1,8 +1,8 @@
 //! Route table and request validation, both derived from the vendored OpenAPI document.
 //!
 //! The emulator does not hand-code its routes: every operation of the document is routable, so a
-//! client calling an operation that exists upstream but is not emulated gets an explicit 501
-//! instead of a 404 that would look like a client bug.
+//! client calling an operation that exists upstream but is not emulated gets a synthesized
+//! answer (or an explicit 501) instead of a 404 that would look like a client bug.
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
