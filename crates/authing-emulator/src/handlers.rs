@@ -1,5 +1,6 @@
 //! Emulated behaviour, keyed by operationId. Requests reaching this module are authenticated and
-//! valid against the document; everything else answers 501 rather than a fake success.
+//! valid against the document; an operation without behaviour here gets a success synthesized
+//! from the document (marked as such), or 501 with `--unemulated 501`.
 
 use std::cmp::Ordering;
 
@@ -7,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth;
 use crate::store::{Conflict, NewUser, Otp, User};
+use crate::synth;
 use crate::Inner;
 
 /// Authing's success message.
@@ -21,6 +23,8 @@ pub const GET_MANAGEMENT_TOKEN: &str = "V3ManagementController_getManagementToke
 pub struct Reply {
     pub http: u16,
     pub body: Value,
+    /// Made up from the document (no emulated behaviour): marked in `x-authing-emulator`.
+    pub synthesized: bool,
 }
 
 impl Reply {
@@ -29,7 +33,11 @@ impl Reply {
         if let Some(data) = data {
             body["data"] = data;
         }
-        Reply { http: 200, body }
+        Reply {
+            http: 200,
+            body,
+            synthesized: false,
+        }
     }
 
     /// A business error: HTTP 200 with `statusCode != 200`, as Authing answers them.
@@ -47,7 +55,11 @@ impl Reply {
         if let Some(code) = api_code {
             body["apiCode"] = json!(code);
         }
-        Reply { http, body }
+        Reply {
+            http,
+            body,
+            synthesized: false,
+        }
     }
 
     pub fn data(mut self, data: Value) -> Reply {
@@ -92,7 +104,24 @@ pub fn handle(inner: &Inner, call: &Call<'_>) -> Reply {
         "UsersManagementController_getUser" => get_user(inner, call),
         "UsersManagementController_listUsers" => list_users(inner, call),
         "UsersManagementController_listUsersLegacy" => list_users_legacy(inner, call),
-        other => not_emulated(other),
+        _ => unemulated(inner, call),
+    }
+}
+
+/// No behaviour for this operation: a success synthesized from the document, or the 501 the
+/// emulator answered before synthesis existed (`--unemulated 501`).
+fn unemulated(inner: &Inner, call: &Call<'_>) -> Reply {
+    let op = inner.spec.operation(call.operation_id);
+    match (inner.unemulated, op) {
+        (crate::Unemulated::Synthesize, Some(op)) => {
+            let seed = synth::request_seed(call.operation_id, call.query, call.body);
+            Reply {
+                http: op.success_status,
+                body: synth::success_body(inner.spec.document(), op.success_schema.as_ref(), seed),
+                synthesized: true,
+            }
+        }
+        _ => not_emulated(call.operation_id),
     }
 }
 

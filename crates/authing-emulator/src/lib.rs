@@ -4,8 +4,10 @@ mod admin;
 mod auth;
 mod faults;
 mod handlers;
+mod schema_check;
 mod spec;
 mod store;
+mod synth;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -26,7 +28,9 @@ use tokio::task::JoinHandle;
 
 pub use admin::parse_seed;
 pub use faults::{Faults, THROTTLE_MESSAGE};
+pub use schema_check::{schema_problems, Problem};
 pub use store::{ExportedOtp, ExportedUser, SeedUser, Stats};
+pub use synth::{synthesize_value, Unemulated};
 
 use auth::{AuthError, POOL_HEADER};
 use faults::RateLimiter;
@@ -66,6 +70,8 @@ pub struct Config {
     /// Largest accepted difference between a signed request's `date` and the clock
     /// (default 15 min); signature nonces are remembered for twice this long.
     pub signature_skew: Duration,
+    /// What operations without emulated behaviour answer (default: a synthesized success).
+    pub unemulated: Unemulated,
 }
 
 impl Default for Config {
@@ -82,6 +88,7 @@ impl Default for Config {
             seed_users: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
             signature_skew: Duration::from_secs(15 * 60),
+            unemulated: Unemulated::default(),
         }
     }
 }
@@ -105,6 +112,7 @@ impl fmt::Debug for Config {
             .field("seed_users", &self.seed_users.len())
             .field("max_body_bytes", &self.max_body_bytes)
             .field("signature_skew", &self.signature_skew)
+            .field("unemulated", &self.unemulated)
             .finish()
     }
 }
@@ -135,6 +143,7 @@ pub(crate) struct Inner {
     pub token_ttl: Duration,
     pub max_body_bytes: usize,
     pub signature_skew: Duration,
+    pub unemulated: Unemulated,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
     limiter: Mutex<RateLimiter>,
@@ -229,6 +238,7 @@ impl Emulator {
             token_ttl: config.token_ttl,
             max_body_bytes: config.max_body_bytes,
             signature_skew: config.signature_skew,
+            unemulated: config.unemulated,
             store: Mutex::new(Store::default()),
             faults: Mutex::new(faults),
             limiter: Mutex::new(RateLimiter::new()),
@@ -350,7 +360,8 @@ async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let mut response = catch_panics(dispatch(&inner, request, &request_id), &request_id).await;
     response
         .headers_mut()
-        .insert(EMULATOR_HEADER, HeaderValue::from_static("1"));
+        .entry(EMULATOR_HEADER)
+        .or_insert(HeaderValue::from_static("1"));
     response
 }
 
@@ -656,7 +667,13 @@ pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
             .entry("requestId")
             .or_insert_with(|| json!(request_id));
     }
-    json_response(reply.http, &body)
+    let mut response = json_response(reply.http, &body);
+    if reply.synthesized {
+        response
+            .headers_mut()
+            .insert(EMULATOR_HEADER, HeaderValue::from_static("synthesized"));
+    }
+    response
 }
 
 pub(crate) fn json_response(http: u16, body: &Value) -> Response {
