@@ -101,7 +101,7 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         serde_json::from_value(doc.clone()).context("the fixed-up document is not OpenAPI 3.0")?;
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        .with_interface(InterfaceStyle::Builder)
         .with_inner_type(quote!(crate::Inner))
         .with_hooks(HooksMode::Expected)
         .with_replacement(fixups::SECRET_SCHEMA, "crate::Secret", std::iter::empty())

@@ -22,7 +22,13 @@
 //!
 //! // Any other operation, through the generated client; `checked()` maps Authing's
 //! // envelope to `authing::Error`.
-//! let mfa = client.api().get_user_mfa_info("635215b413xxxxf5f63c511a", None).await.checked()?;
+//! let mfa = client
+//!     .api()
+//!     .get_user_mfa_info()
+//!     .user_id("635215b413xxxxf5f63c511a")
+//!     .send()
+//!     .await
+//!     .checked()?;
 //! println!("{:?}", mfa.data);
 //! # Ok(()) }
 //! ```
@@ -189,7 +195,7 @@ impl ManagementClient {
                 })
                 .collect(),
         };
-        self.api.import_otp(&body).await.checked()
+        self.api.import_otp().body(body).send().await.checked()
     }
 
     /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`);
@@ -198,7 +204,10 @@ impl ManagementClient {
         use types::GetOtpSecretByUserUserIdType as IdType;
         let resp = self
             .api
-            .get_otp_secret_by_user(user_id, Some(IdType::UserId))
+            .get_otp_secret_by_user()
+            .user_id(user_id)
+            .user_id_type(IdType::UserId)
+            .send()
             .await
             .checked()?;
         Ok(resp.data.secret)
