@@ -114,3 +114,40 @@ fn model(schema: &Value) -> String {
             .unwrap_or_else(|| show(&canonical(&ts_of(s)))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lists_what_the_document_says_otherwise() {
+        let ours = json!({
+            "parameters": [
+                {"name": "page", "required": false, "schema": {"type": "number"}},
+                {"name": "sortBy", "required": false, "schema": {"type": "string", "enum": ["a", "b"]}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+            "responses": {"200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/IsSuccessRespDto"}}}}}
+        });
+        let theirs = json!({
+            "parameters": [
+                {"name": "page", "required": true, "schema": {"type": "number", "default": 1}},
+                {"name": "sortBy", "required": false, "schema": {"type": "string", "enum": ["b"]}},
+                {"name": "old", "required": false, "schema": {"type": "string"}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+            "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommonResponseDto"}}}}}
+        });
+        assert_eq!(
+            differences(&ours, &theirs),
+            vec![
+                "query page: required false in the SDK, true in the document",
+                "query sortBy: SDK type 'a' | 'b', document type 'b'",
+                "query old: only in the document",
+                "response: SDK IsSuccessRespDto, document CommonResponseDto",
+            ]
+        );
+        assert_eq!(differences(&ours, &ours), Vec::<String>::new());
+    }
+}

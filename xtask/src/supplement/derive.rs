@@ -59,6 +59,7 @@ pub fn derive(
     passthrough: &[String],
     models: &mut Models,
     document: &Value,
+    keep: &[(&str, &'static str)],
 ) -> Result<(Value, Notes)> {
     let mut notes = Notes {
         methods: methods.len(),
@@ -131,7 +132,7 @@ pub fn derive(
             .or_insert_with(|| json!({}))[&method] = op;
     }
 
-    let schemas = closure(models, document, wanted, &mut notes)?;
+    let schemas = closure(models, document, wanted, keep, &mut notes)?;
     notes.schemas_added = schemas.len();
     let document_only: Vec<Value> = notes
         .document_only
@@ -340,6 +341,7 @@ fn closure(
     models: &mut Models,
     document: &Value,
     mut todo: Vec<(String, String)>,
+    keep: &[(&str, &'static str)],
     notes: &mut Notes,
 ) -> Result<Map<String, Value>> {
     let doc_schemas = document["components"]["schemas"]
@@ -347,7 +349,7 @@ fn closure(
         .expect("schemas");
     let mut out = Map::new();
     let mut seen = BTreeSet::new();
-    let mut kept_unused: BTreeSet<&str> = KEEP_DOCUMENT_SCHEMA.iter().map(|(n, _)| *n).collect();
+    let mut kept_unused: BTreeSet<&str> = keep.iter().map(|(n, _)| *n).collect();
     let mut unreviewed = Vec::new();
     while let Some((name, at)) = todo.pop() {
         if !seen.insert(name.clone()) {
@@ -360,7 +362,7 @@ fn closure(
                 notes.shared_identical.push(name);
                 continue;
             }
-            let Some((_, reason)) = KEEP_DOCUMENT_SCHEMA.iter().find(|(n, _)| *n == name) else {
+            let Some((_, reason)) = keep.iter().find(|(n, _)| *n == name) else {
                 unreviewed.push(format!(
                     "{}:{}: model {name} differs from the document's schema of that name:\n  {}",
                     model.file,
@@ -395,3 +397,7 @@ fn closure(
     notes.shared_kept.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "derive_tests.rs"]
+mod tests;

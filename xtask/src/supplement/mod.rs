@@ -110,7 +110,14 @@ fn derive_from(pkg: &package::Package, document: &Value) -> Result<(Value, deriv
         version: &pkg.version,
         license: &pkg.license,
     };
-    derive::derive(&source, &methods, &passthrough, &mut models, document)
+    derive::derive(
+        &source,
+        &methods,
+        &passthrough,
+        &mut models,
+        document,
+        derive::KEEP_DOCUMENT_SCHEMA,
+    )
 }
 
 /// Whether the checked-in `path` equals `want` (line by line through `key`); prints

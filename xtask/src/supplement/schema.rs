@@ -352,6 +352,21 @@ mod tests {
     }
 
     #[test]
+    fn enums_mixing_strings_and_integers_become_one_of() {
+        let src = "export type R = {\n  s?: R.s;\n};\nexport namespace R {\n  export enum s {\n    PASS = 'pass',\n    '_-1' = -1,\n  }\n}\n";
+        let (_dir, mut models) = models_with(&[("R", src)]);
+        let model = models.get("R", "test").unwrap().clone();
+        let s = model_schema(&model, &mut models).unwrap();
+        assert_eq!(
+            s["properties"]["s"],
+            json!({"oneOf": [{"type": "string", "enum": ["pass"]}, {"type": "integer", "enum": [-1]}]})
+        );
+        // As the document would write it, the comparison sees no difference.
+        let theirs = json!({"properties": {"s": {"enum": ["pass", -1]}}});
+        assert_eq!(differences(&model, &theirs), Vec::<String>::new());
+    }
+
+    #[test]
     fn unknown_types_fail_naming_the_use() {
         let src = "export type Dto = {\n  a: string;\n  when: Date;\n};\n";
         let (_dir, mut models) = models_with(&[("Dto", src)]);
