@@ -142,7 +142,9 @@ fn short_name(id: &str) -> &str {
 }
 
 /// `/api/v3/delete-device-by-user` → `delete_device_by_user`, as the naming fix-up
-/// names operations whose short names clash.
+/// names operations whose short names clash. Repeated here because the collision
+/// check must predict the fix-up's names before it runs, and the fix-up keeps its rule
+/// private.
 fn path_name(path: &str) -> String {
     let rest = path
         .strip_prefix("/api/v3/")
