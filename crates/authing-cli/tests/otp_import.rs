@@ -158,6 +158,15 @@ async fn seeded_file(
     (emu, file, ids, secrets)
 }
 
+/// `users.csv` with one record, for user `u1`.
+fn one_record(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "users.csv",
+        &format!("userId,secret\nu1,{}\n", secret(20)),
+    )
+}
+
 fn assert_state_is(emu: &Emulator, ids: &[String], secrets: &[String]) {
     let state = otp_state(emu);
     assert_eq!(state.len(), ids.len());
@@ -662,11 +671,7 @@ async fn no_secret_anywhere_even_with_trace_logging() {
 async fn wrong_access_key_exits_77() {
     let emu = emulator([SeedUser::new("u1")]).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "users.csv",
-        &format!("userId,secret\nu1,{}\n", secret(20)),
-    );
+    let file = one_record(dir.path());
     let mut cmd = import_command(&emu, &file, &[]);
     cmd.env("AUTHING_ACCESS_KEY_SECRET", "not-the-secret");
     let out = cmd.output().await.unwrap();
@@ -681,11 +686,7 @@ async fn wrong_access_key_exits_77() {
 async fn credentials_follow_the_sdk_rules_and_flags_override_them() {
     let emu = emulator([SeedUser::new("u1")]).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "users.csv",
-        &format!("userId,secret\nu1,{}\n", secret(20)),
-    );
+    let file = one_record(dir.path());
     // Set but empty is an error naming the variable, as in the SDK.
     let mut cmd = import_command(&emu, &file, &["--dry-run"]);
     cmd.env("AUTHING_ACCESS_KEY_SECRET", "");
@@ -730,11 +731,7 @@ async fn credentials_follow_the_sdk_rules_and_flags_override_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_exit_78_and_unknown_extension_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "users.csv",
-        &format!("userId,secret\nu1,{}\n", secret(20)),
-    );
+    let file = one_record(dir.path());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
         .args(["otp", "import", p(&file)])
         .env_remove("AUTHING_ACCESS_KEY_ID")

@@ -138,34 +138,25 @@ pub fn verify_signature(
             .get(name)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string())
     };
-    match header("x-authing-signature-method") {
-        Some(m) if m == "HMAC-SHA1" => {}
-        Some(m) => {
-            return Err(AuthError::signature(
-                1301,
-                format!("unsupported signature method {m:?}: only HMAC-SHA1 is supported"),
-            ))
-        }
-        None => {
-            return Err(AuthError::signature(
-                1301,
-                "missing x-authing-signature-method header (expected HMAC-SHA1)",
-            ))
-        }
-    }
-    match header("x-authing-signature-version") {
-        Some(v) if v == "1.0" => {}
-        Some(v) => {
-            return Err(AuthError::signature(
-                1302,
-                format!("unsupported signature version {v:?}: only 1.0 is supported"),
-            ))
-        }
-        None => {
-            return Err(AuthError::signature(
-                1302,
-                "missing x-authing-signature-version header (expected 1.0)",
-            ))
+    // Each with its own apiCode: the method (1301), then the version (1302).
+    for (name, what, expected, api_code) in [
+        ("x-authing-signature-method", "method", "HMAC-SHA1", 1301),
+        ("x-authing-signature-version", "version", "1.0", 1302),
+    ] {
+        match header(name) {
+            Some(v) if v == expected => {}
+            Some(v) => {
+                return Err(AuthError::signature(
+                    api_code,
+                    format!("unsupported signature {what} {v:?}: only {expected} is supported"),
+                ))
+            }
+            None => {
+                return Err(AuthError::signature(
+                    api_code,
+                    format!("missing {name} header (expected {expected})"),
+                ))
+            }
         }
     }
     let Some(date) = header("date") else {

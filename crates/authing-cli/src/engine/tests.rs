@@ -97,13 +97,23 @@ struct Run {
     elapsed: Duration,
 }
 
+/// `u0`, `u1`, ...
+fn users(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("u{i}")).collect()
+}
+
 /// Imports the users `ids` (one record each) with the stand-in.
-async fn import(ids: &[&str], batch_size: usize, concurrency: usize, api: Arc<Fake>) -> Run {
+async fn import(
+    ids: &[impl AsRef<str>],
+    batch_size: usize,
+    concurrency: usize,
+    api: Arc<Fake>,
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("users.csv");
     let mut csv = String::from("userId,secret\n");
     for id in ids {
-        csv.push_str(&format!("{id},{SECRET}\n"));
+        csv.push_str(&format!("{},{SECRET}\n", id.as_ref()));
     }
     std::fs::write(&file, csv).unwrap();
     let settings = Settings {
@@ -154,10 +164,8 @@ fn batches_are_full_but_the_last() {
 
 #[tokio::test(start_paused = true)]
 async fn batches_run_at_most_concurrency_at_a_time() {
-    let ids: Vec<String> = (0..10).map(|i| format!("u{i}")).collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let api = Fake::new(Answer::Normal);
-    let run = import(&ids, 2, 2, api.clone()).await;
+    let run = import(&users(10), 2, 2, api.clone()).await;
     assert_eq!(api.call_sizes(), vec![2; 5]);
     assert_eq!(api.most_in_flight.load(Ordering::SeqCst), 2);
     // Five one-second batches, two at a time.
@@ -197,10 +205,8 @@ async fn a_refused_batch_is_halved_until_the_unknown_users_are_isolated() {
 
 #[tokio::test(start_paused = true)]
 async fn the_breaker_stops_after_three_unavailable_batches_in_a_row() {
-    let ids: Vec<String> = (0..10).map(|i| format!("u{i}")).collect();
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let api = Fake::new(Answer::Unavailable);
-    let run = import(&ids, 1, 1, api.clone()).await;
+    let run = import(&users(10), 1, 1, api.clone()).await;
     assert_eq!(api.call_sizes().len(), 3);
     assert!(matches!(run.report.stop, Some(Stop::Unavailable(_))));
     let counts = &run.report.counts;
@@ -210,7 +216,7 @@ async fn the_breaker_stops_after_three_unavailable_batches_in_a_row() {
 #[tokio::test(start_paused = true)]
 async fn a_panicking_worker_stops_the_run_as_a_bug() {
     let api = Fake::new(Answer::Panic);
-    let run = import(&["u0", "u1"], 1, 1, api).await;
+    let run = import(&users(2), 1, 1, api).await;
     assert!(
         matches!(&run.report.stop, Some(Stop::Internal(m)) if m.contains("panicked")),
         "{:?}",
