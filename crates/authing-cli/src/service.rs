@@ -78,8 +78,11 @@ pub trait Api: Send + Sync {
     fn import<'a>(&'a self, items: &'a [OtpImport]) -> BoxFuture<'a, Result<(), Failure>>;
     /// The Authing user id for an identifier; `Ok(None)` when no such user exists.
     fn resolve<'a>(&'a self, id: &'a Identifier) -> BoxFuture<'a, Result<Option<String>, Failure>>;
-    /// Reads back a user's TOTP secret.
-    fn read_secret<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<Secret, Failure>>;
+    /// Reads back a user's TOTP secret (`None`: Authing holds none).
+    fn read_secret<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Secret>, Failure>>;
 }
 
 /// The client and the pacer, shared by all workers.
@@ -140,11 +143,16 @@ impl Api for Service {
             let result = self
                 .client
                 .api()
-                .get_user(None, &id.value, Some(kind), None, None, None, None)
+                .get_user()
+                .user_id(id.value.as_str())
+                .user_id_type(kind)
+                .send()
                 .await
                 .checked();
             match result {
-                Ok(user) => Ok(Some(user.data.user_id)),
+                Ok(user) => user.data.user_id.map(Some).ok_or_else(|| {
+                    Failure::Other("get_user answered a user without userId".to_string())
+                }),
                 Err(e) => match classify(&e) {
                     Failure::NotFound(_) => Ok(None),
                     other => Err(other),
@@ -153,7 +161,10 @@ impl Api for Service {
         })
     }
 
-    fn read_secret<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<Secret, Failure>> {
+    fn read_secret<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Secret>, Failure>> {
         Box::pin(async move {
             self.limiter.acquire().await;
             self.client

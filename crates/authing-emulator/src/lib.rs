@@ -5,6 +5,7 @@ mod auth;
 mod faults;
 mod handlers;
 pub mod operation;
+mod schema_check;
 mod seed;
 mod server;
 mod signature;
@@ -12,6 +13,7 @@ mod spec;
 mod state;
 mod stats;
 mod store;
+mod synth;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -22,9 +24,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Faults, DEFAULT_TOKEN_TTL_SECS, THROTTLE_MESSAGE};
+pub use schema_check::{schema_problems, Problem};
 pub use seed::{parse_seed, ExportedOtp, ExportedUser, SeedUser};
 pub use server::EMULATOR_HEADER;
 pub use stats::Stats;
+pub use synth::{synthesize_value, Unemulated};
 
 use state::Inner;
 
@@ -51,6 +55,8 @@ pub struct Config {
     /// Largest accepted difference between a signed request's `date` and the clock
     /// (default 15 min); signature nonces are remembered for twice this long.
     pub signature_skew: Duration,
+    /// What operations without emulated behaviour answer (default: a synthesized success).
+    pub unemulated: Unemulated,
 }
 
 impl Default for Config {
@@ -65,6 +71,7 @@ impl Default for Config {
             seed_users: Vec::new(),
             max_body_bytes: 10 * 1024 * 1024,
             signature_skew: Duration::from_secs(15 * 60),
+            unemulated: Unemulated::default(),
         }
     }
 }
@@ -86,6 +93,7 @@ impl fmt::Debug for Config {
             .field("seed_users", &self.seed_users.len())
             .field("max_body_bytes", &self.max_body_bytes)
             .field("signature_skew", &self.signature_skew)
+            .field("unemulated", &self.unemulated)
             .finish()
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 
-use authing_emulator::{Config, Emulator, Faults};
+use authing_emulator::{Config, Emulator, Faults, Unemulated};
 use clap::Parser;
 
 /// sysexits: bad input data (the seed file), configuration error, OS error (cannot listen).
@@ -71,6 +71,10 @@ struct Args {
     /// Add `retry-after: SECS` to 429 answers (Authing documents none).
     #[arg(long, value_name = "SECS")]
     retry_after: Option<u64>,
+    /// Answer of operations without emulated behaviour: `synthesize` (a success valid under the
+    /// document, header `x-authing-emulator: synthesized`) or `501` (statusCode 501).
+    #[arg(long, default_value_t = Unemulated::Synthesize, value_name = "synthesize|501")]
+    unemulated: Unemulated,
 }
 
 #[tokio::main]
@@ -127,6 +131,7 @@ async fn main() -> ExitCode {
             token_ttl_secs: Some(args.token_ttl),
         },
         seed_users,
+        unemulated: args.unemulated,
         ..Config::default()
     };
     let emulator = match Emulator::start(config).await {

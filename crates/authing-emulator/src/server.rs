@@ -35,7 +35,8 @@ async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let mut response = catch_panics(dispatch(&inner, request, &request_id), &request_id).await;
     response
         .headers_mut()
-        .insert(EMULATOR_HEADER, HeaderValue::from_static("1"));
+        .entry(EMULATOR_HEADER)
+        .or_insert(HeaderValue::from_static("1"));
     response
 }
 
@@ -267,7 +268,13 @@ pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
             .entry("requestId")
             .or_insert_with(|| json!(request_id));
     }
-    json_response(reply.http, &body)
+    let mut response = json_response(reply.http, &body);
+    if reply.synthesized {
+        response
+            .headers_mut()
+            .insert(EMULATOR_HEADER, HeaderValue::from_static("synthesized"));
+    }
+    response
 }
 
 pub(crate) fn json_response(http: u16, body: &Value) -> Response {

@@ -8,6 +8,7 @@ use crate::faults::{Faults, RateLimiter};
 use crate::seed::SeedUser;
 use crate::spec::{self, Spec};
 use crate::store::{NewUser, Store};
+use crate::synth::Unemulated;
 use crate::{Config, Error};
 
 pub(crate) struct Inner {
@@ -19,6 +20,7 @@ pub(crate) struct Inner {
     pub jwt_key: [u8; 32],
     pub max_body_bytes: usize,
     pub signature_skew: Duration,
+    pub unemulated: Unemulated,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
     limiter: Mutex<RateLimiter>,
@@ -54,6 +56,7 @@ impl Inner {
             jwt_key: rand::random(),
             max_body_bytes: config.max_body_bytes,
             signature_skew: config.signature_skew,
+            unemulated: config.unemulated,
             store: Mutex::new(Store::default()),
             faults: Mutex::new(config.faults.clone()),
             limiter: Mutex::new(RateLimiter::new()),

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use authing_emulator::{operation, Config, Emulator, Faults, SeedUser};
+use authing_emulator::{operation, Config, Emulator, Faults, SeedUser, Unemulated};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -743,8 +743,15 @@ async fn concurrent_requests_are_safe() {
 // ---- routing and robustness ----
 
 #[tokio::test]
-async fn operations_without_behaviour_answer_501() {
-    let (emu, http, token) = start_with_token().await;
+async fn with_unemulated_501_operations_without_behaviour_answer_501() {
+    let emu = Emulator::start(Config {
+        unemulated: Unemulated::Status501,
+        ..config()
+    })
+    .await
+    .unwrap();
+    let http = Client::new();
+    let token = token(&emu, &http).await;
     let (status, reply) = get(&http, &emu, &token, "/api/v3/list-organizations").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(reply["statusCode"], 501);

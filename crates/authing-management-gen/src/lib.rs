@@ -2,9 +2,11 @@
 //! `spec/management-openapi.json` (see `cargo xtask generate`). Use it through the
 //! `authing` crate, which adds authentication, retries and error mapping.
 //!
-//! This file holds only the glue progenitor needs next to the generated `Client`
-//! (the orphan rule keeps `impl ClientHooks for Client` in this crate) and the
-//! redacting [`Secret`] type the fix-ups substitute for secret-bearing strings.
+//! Besides the generated code, this crate holds only what it needs from hand-written
+//! code: the glue progenitor needs next to the generated `Client` (the orphan rule
+//! keeps `impl ClientHooks for Client` here), the types the fix-ups substitute
+//! ([`Secret`] for secret-bearing strings, [`LenientDateTime`] for date-times) and the
+//! response decoder that names the operation and JSON path of a failure.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +16,11 @@ use std::sync::Arc;
 #[allow(clippy::all, clippy::pedantic, unused, missing_docs, rustdoc::all)]
 mod generated;
 pub use generated::*;
+
+mod date_time;
+mod decode;
+pub use date_time::LenientDateTime;
+pub use decode::decode_response;
 
 pub use progenitor_client;
 use progenitor_client::{ClientHooks, OperationInfo};

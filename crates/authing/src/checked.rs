@@ -12,7 +12,7 @@ use crate::error::{decode_hook_error, ApiError, Error};
 /// ```no_run
 /// # async fn f(client: authing::ManagementClient) -> Result<(), authing::Error> {
 /// use authing::ResultExt;
-/// let user = client.api().get_user(None, "6352...", None, None, None, None, None).await.checked()?;
+/// let user = client.api().get_user().user_id("6352...").send().await.checked()?;
 /// println!("{:?}", user.data.email);
 /// # Ok(()) }
 /// ```

@@ -22,7 +22,13 @@
 //!
 //! // Any other operation, through the generated client; `checked()` maps Authing's
 //! // envelope to `authing::Error`.
-//! let mfa = client.api().get_user_mfa_info("635215b413xxxxf5f63c511a", None).await.checked()?;
+//! let mfa = client
+//!     .api()
+//!     .get_user_mfa_info()
+//!     .user_id("635215b413xxxxf5f63c511a")
+//!     .send()
+//!     .await
+//!     .checked()?;
 //! println!("{:?}", mfa.data);
 //! # Ok(()) }
 //! ```

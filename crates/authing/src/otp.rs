@@ -60,15 +60,19 @@ impl ManagementClient {
                 })
                 .collect(),
         };
-        self.api().import_otp(&body).await.checked()
+        self.api().import_otp().body(body).send().await.checked()
     }
 
-    /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`).
-    pub async fn get_otp_secret(&self, user_id: &str) -> Result<Secret, Error> {
+    /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`);
+    /// `None` when Authing answers without one.
+    pub async fn get_otp_secret(&self, user_id: &str) -> Result<Option<Secret>, Error> {
         use types::GetOtpSecretByUserUserIdType as IdType;
         let resp = self
             .api()
-            .get_otp_secret_by_user(user_id, Some(IdType::UserId))
+            .get_otp_secret_by_user()
+            .user_id(user_id)
+            .user_id_type(IdType::UserId)
+            .send()
             .await
             .checked()?;
         Ok(resp.data.secret)

@@ -5,7 +5,7 @@
 //! deployment). Run with `--ignored` but without credentials, they fail saying why.
 //! Nothing is written to the pool.
 
-use authing::{types, AuthMode, ManagementClient, ResultExt};
+use authing::{AuthMode, ManagementClient, ResultExt};
 
 fn live_client(mode: AuthMode) -> ManagementClient {
     let id = std::env::var("AUTHING_LIVE_ACCESS_KEY_ID").ok();
@@ -35,13 +35,13 @@ async fn live_pool_lists_users_in_both_auth_modes() {
             .check_credentials()
             .await
             .expect("access key accepted");
-        let body = types::ListUsersRequestDto::default();
         let page = client
             .api()
-            .list_users(&body)
+            .list_users()
+            .send()
             .await
             .checked()
             .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
-        assert!(page.data.total_count >= 0);
+        assert!(page.data.total_count.unwrap_or_default() >= 0);
     }
 }

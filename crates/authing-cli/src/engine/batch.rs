@@ -197,7 +197,10 @@ pub(super) async fn verify(shared: &Shared, items: Vec<Resolved>, was: Outcome) 
     });
     for (rec, user_id, result) in futures::future::join_all(reads).await {
         let reason = match result {
-            Ok(stored) => {
+            Ok(None) => {
+                "verification failed: Authing holds no TOTP secret for this user".to_string()
+            }
+            Ok(Some(stored)) => {
                 let stored = Secret::new(base32::normalize(stored.expose_secret()));
                 let equal: bool = stored
                     .expose_secret()

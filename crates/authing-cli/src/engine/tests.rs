@@ -75,8 +75,8 @@ impl Api for Fake {
         Box::pin(async move { Ok(Some(id.value.clone())) })
     }
 
-    fn read_secret<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Secret, Failure>> {
-        Box::pin(async { Ok(Secret::new(SECRET)) })
+    fn read_secret<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Secret>, Failure>> {
+        Box::pin(async { Ok(Some(Secret::new(SECRET))) })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Emulated behaviour, keyed by operationId: one module per resource. Requests reaching
-//! this module are authenticated and valid against the document; everything else
-//! answers 501 rather than a fake success.
+//! this module are authenticated and valid against the document; an operation without
+//! behaviour here gets a success synthesized from the document (marked as such), or 501
+//! with `--unemulated 501`.
 
 mod list;
 mod otp;
@@ -11,6 +12,7 @@ use serde_json::{json, Value};
 
 use crate::operation as op;
 use crate::state::Inner;
+use crate::synth::{self, Unemulated};
 
 /// Authing's success message.
 pub const OK_MESSAGE: &str = "操作成功";
@@ -22,6 +24,8 @@ pub const USER_NOT_FOUND: u32 = 2004;
 pub struct Reply {
     pub http: u16,
     pub body: Value,
+    /// Made up from the document (no emulated behaviour): marked in `x-authing-emulator`.
+    pub synthesized: bool,
 }
 
 impl Reply {
@@ -30,7 +34,11 @@ impl Reply {
         if let Some(data) = data {
             body["data"] = data;
         }
-        Reply { http: 200, body }
+        Reply {
+            http: 200,
+            body,
+            synthesized: false,
+        }
     }
 
     /// A business error: HTTP 200 with `statusCode != 200`, as Authing answers them.
@@ -48,7 +56,11 @@ impl Reply {
         if let Some(code) = api_code {
             body["apiCode"] = json!(code);
         }
-        Reply { http, body }
+        Reply {
+            http,
+            body,
+            synthesized: false,
+        }
     }
 
     pub fn data(mut self, data: Value) -> Reply {
@@ -93,7 +105,24 @@ pub fn handle(inner: &Inner, call: &Call<'_>) -> Reply {
         op::GET_USER => users::get_user(inner, call),
         op::LIST_USERS => list::list_users(inner, call),
         op::LIST_USERS_LEGACY => list::list_users_legacy(inner, call),
-        other => not_emulated(other),
+        _ => unemulated(inner, call),
+    }
+}
+
+/// No behaviour for this operation: a success synthesized from the document, or the 501 the
+/// emulator answered before synthesis existed (`--unemulated 501`).
+fn unemulated(inner: &Inner, call: &Call<'_>) -> Reply {
+    let op = inner.spec.operation(call.operation_id);
+    match (inner.unemulated, op) {
+        (Unemulated::Synthesize, Some(op)) => {
+            let seed = synth::request_seed(call.operation_id, call.query, call.body);
+            Reply {
+                http: op.success_status,
+                body: synth::success_body(inner.spec.document(), op.success_schema.as_ref(), seed),
+                synthesized: true,
+            }
+        }
+        _ => not_emulated(call.operation_id),
     }
 }
 

@@ -2,8 +2,8 @@
 //! against the same document is in [`validate`]).
 //!
 //! The emulator does not hand-code its routes: every operation of the document is routable, so a
-//! client calling an operation that exists upstream but is not emulated gets an explicit 501
-//! instead of a 404 that would look like a client bug.
+//! client calling an operation that exists upstream but is not emulated gets a synthesized
+//! answer (or an explicit 501) instead of a 404 that would look like a client bug.
 
 mod validate;
 
@@ -18,7 +18,7 @@ const DOCUMENT: &str = include_str!("../../../../spec/management-openapi.json");
 
 #[derive(Debug)]
 pub struct Spec {
-    /// The whole document, for the `$ref`s that validation follows.
+    /// The whole document, for the `$ref`s that validation and synthesis follow.
     doc: Value,
     operations: Vec<Operation>,
     /// Exact (non-templated) paths to the operations on them.
@@ -35,6 +35,10 @@ pub struct Operation {
     /// Schema of the JSON body; an absent or empty body is validated as `{}`, which is what
     /// Authing's framework sees.
     pub body_schema: Option<Value>,
+    /// The documented success status (200 for all but three operations, which say 201).
+    pub success_status: u16,
+    /// Schema of the success body; `None` where the document describes no body.
+    pub success_schema: Option<Value>,
 }
 
 #[derive(Debug)]
@@ -105,12 +109,15 @@ impl Spec {
                 let body_schema = op
                     .pointer("/requestBody/content/application~1json/schema")
                     .cloned();
+                let (success_status, success_schema) = success_response(op);
                 indices.push(operations.len());
                 operations.push(Operation {
                     id,
                     method,
                     params,
                     body_schema,
+                    success_status,
+                    success_schema,
                 });
             }
             if path.contains('{') {
@@ -130,6 +137,15 @@ impl Spec {
     #[cfg(test)]
     pub fn operations(&self) -> &[Operation] {
         &self.operations
+    }
+
+    /// The whole document, against which `#/...` references resolve.
+    pub fn document(&self) -> &Value {
+        &self.doc
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.id == id)
     }
 
     pub fn find(&self, method: &Method, path: &str) -> RouteMatch<'_> {
@@ -174,6 +190,33 @@ fn parse_param(p: &Value) -> Option<Param> {
             || location == ParamIn::Path,
         schema: p.get("schema").cloned().unwrap_or(Value::Null),
     })
+}
+
+/// The first 2xx response the operation documents, and its JSON schema if it has one.
+fn success_response(op: &Value) -> (u16, Option<Value>) {
+    let responses = op.get("responses").and_then(Value::as_object);
+    let found = responses
+        .into_iter()
+        .flatten()
+        .find_map(|(code, response)| {
+            let status = match code.as_str() {
+                "2XX" | "2xx" => 200,
+                code => code
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|c| (200..300).contains(c))?,
+            };
+            Some((status, response))
+        });
+    match found {
+        Some((status, response)) => (
+            status,
+            response
+                .pointer("/content/application~1json/schema")
+                .cloned(),
+        ),
+        None => (200, None),
+    }
 }
 
 fn split(path: &str) -> Vec<String> {

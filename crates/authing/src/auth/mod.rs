@@ -55,7 +55,13 @@ impl TokenEndpoint {
             access_key_id: self.key_id.clone(),
             access_key_secret: self.secret.clone(),
         };
-        let resp = self.api.get_management_token(&body).await.checked();
+        let resp = self
+            .api
+            .get_management_token()
+            .body(body)
+            .send()
+            .await
+            .checked();
         Ok(resp.map_err(refusal_is_auth)?.data)
     }
 }
@@ -75,9 +81,14 @@ impl token::Source for TokenEndpoint {
     fn fetch(&self) -> BoxFuture<'_, Result<token::Issued, Error>> {
         Box::pin(async move {
             let data = self.request().await?;
+            let value = data.access_token.ok_or_else(|| {
+                Error::bad_credential("get_management_token: data.access_token is missing")
+            })?;
+            // Authing documents 7200 s; a missing lifetime is taken as that.
+            let expires_in = data.expires_in.unwrap_or(7200);
             Ok(token::Issued {
-                value: data.access_token,
-                expires_in: Duration::from_secs(data.expires_in.max(1) as u64),
+                value,
+                expires_in: Duration::from_secs(expires_in.max(1) as u64),
             })
         })
     }

@@ -139,7 +139,9 @@ impl TokenCache {
         let issued = self.source.fetch().await?;
         let pool_id =
             jwt_claim(issued.value.expose_secret(), "scoped_userpool_id").ok_or_else(|| {
-                Error::bad_credential("the management token carries no scoped_userpool_id claim")
+                Error::bad_credential(
+                    "get_management_token: the token carries no scoped_userpool_id claim",
+                )
             })?;
         let ttl = issued.expires_in.max(Duration::from_secs(1));
         let margin = self.margin.min(ttl / 4);
