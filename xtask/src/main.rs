@@ -7,9 +7,12 @@
 //! `--check` does all of that in memory and fails, naming the difference, when a
 //! checked-in file is stale or was edited by hand.
 
+mod deprecated;
 mod fixups;
+mod merge;
 mod operation_table;
 mod postprocess;
+mod supplement;
 
 use anyhow::{bail, Context, Result};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
             }
             generate(&root, check, verbose)
         }
+        Some("supplement") => supplement::main(&args[1..], workspace_root()),
         _ => {
             eprintln!("{usage}");
             return ExitCode::from(2);
@@ -82,9 +86,10 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
     let raw =
         std::fs::read_to_string(root.join(SPEC)).with_context(|| format!("reading {SPEC}"))?;
     let mut doc: Value = serde_json::from_str(&raw).with_context(|| format!("parsing {SPEC}"))?;
+    let mut report = merge::apply(root, &mut doc)?;
     let upstream_count = count_operations(&doc);
 
-    let report = fixups::apply(&mut doc)?;
+    report.extend(fixups::apply(&mut doc)?);
     let upstream_ops = operation_ids(&doc);
     if upstream_ops.len() != upstream_count {
         bail!(

@@ -85,12 +85,38 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_add_department_members(client, args)),
     },
     Operation {
+        name: "add_device",
+        operation_id: "NodeSdk_addDevice",
+        method: "POST",
+        path: "/api/v3/add-device",
+        decode: decode::<authing::generated::types::TerminalInfoRespDto>,
+        call: |client, args| Box::pin(call_add_device(client, args)),
+    },
+    Operation {
         name: "add_group_members",
         operation_id: "GroupsManagementController_addGroupMembers",
         method: "POST",
         path: "/api/v3/add-group-members",
         decode: decode::<authing::generated::types::IsSuccessRespDto>,
         call: |client, args| Box::pin(call_add_group_members(client, args)),
+    },
+    Operation {
+        name: "add_policy_user_attribution",
+        operation_id: "NodeSdk_addPolicyUserAttribution",
+        method: "POST",
+        path: "/api/v3/add-invitation-policy-user-attribution",
+        decode: decode::<authing::generated::types::UserAttributionSingleRespDto>,
+        call: |client, args| Box::pin(call_add_policy_user_attribution(client, args)),
+    },
+    Operation {
+        name: "add_policy_user_attributions_batch",
+        operation_id: "NodeSdk_addPolicyUserAttributionsBatch",
+        method: "POST",
+        path: "/api/v3/add-invitation-policy-user-attributions-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_add_policy_user_attributions_batch(client, args),
+        ),
     },
     Operation {
         name: "add_tenant_department_members",
@@ -115,6 +141,62 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/add-whitelist",
         decode: decode::<authing::generated::types::WhitelistListRespDto>,
         call: |client, args| Box::pin(call_add_whitelist(client, args)),
+    },
+    Operation {
+        name: "add_whitelist_of_app",
+        operation_id: "NodeSdk_addWhitelistOfApp",
+        method: "POST",
+        path: "/api/v3/add-whitelist-of-app",
+        decode: decode::<authing::generated::types::WhitelistListRespDto>,
+        call: |client, args| Box::pin(call_add_whitelist_of_app(client, args)),
+    },
+    Operation {
+        name: "get_detail",
+        operation_id: "NodeSdk_getDetail",
+        method: "GET",
+        path: "/api/v3/approval",
+        decode: decode::<authing::generated::types::ApprovalDetailRes>,
+        call: |client, args| Box::pin(call_get_detail(client, args)),
+    },
+    Operation {
+        name: "batch_process_approval",
+        operation_id: "NodeSdk_batchProcessApproval",
+        method: "PUT",
+        path: "/api/v3/approval-batch-process",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_batch_process_approval(client, args)),
+    },
+    Operation {
+        name: "closed_list",
+        operation_id: "NodeSdk_closedList",
+        method: "GET",
+        path: "/api/v3/approval-closed-list",
+        decode: decode::<authing::generated::types::ApprovalListRes>,
+        call: |client, args| Box::pin(call_closed_list(client, args)),
+    },
+    Operation {
+        name: "log_list",
+        operation_id: "NodeSdk_logList",
+        method: "GET",
+        path: "/api/v3/approval-log-list",
+        decode: decode::<authing::generated::types::ApprovalListRes>,
+        call: |client, args| Box::pin(call_log_list(client, args)),
+    },
+    Operation {
+        name: "pend_list",
+        operation_id: "NodeSdk_pendList",
+        method: "GET",
+        path: "/api/v3/approval-pending-list",
+        decode: decode::<authing::generated::types::ApprovalListRes>,
+        call: |client, args| Box::pin(call_pend_list(client, args)),
+    },
+    Operation {
+        name: "process_approval",
+        operation_id: "NodeSdk_processApproval",
+        method: "PUT",
+        path: "/api/v3/approval-process",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_process_approval(client, args)),
     },
     Operation {
         name: "assign_asa_account",
@@ -187,6 +269,46 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/batch-applications-auth",
         decode: decode::<authing::generated::types::IsSuccessRespDto>,
         call: |client, args| Box::pin(call_delete_auth(client, args)),
+    },
+    Operation {
+        name: "approval",
+        operation_id: "NodeSdk_approval",
+        method: "POST",
+        path: "/api/v3/batch-approval-universal-invitation-applicants",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_approval(client, args)),
+    },
+    Operation {
+        name: "batch_create_dnef",
+        operation_id: "NodeSdk_batchCreateDnef",
+        method: "POST",
+        path: "/api/v3/batch-create-dnef",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_batch_create_dnef(client, args)),
+    },
+    Operation {
+        name: "delete_invitees",
+        operation_id: "NodeSdk_deleteInvitees",
+        method: "POST",
+        path: "/api/v3/batch-delete-invitation-invitees",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_delete_invitees(client, args)),
+    },
+    Operation {
+        name: "get_user_encrypt_password_batch",
+        operation_id: "NodeSdk_getUserEncryptPasswordBatch",
+        method: "POST",
+        path: "/api/v3/batch-get-user-encrypt-password",
+        decode: decode::<authing::generated::types::GetUserEncryptPasswordBatchRespDto>,
+        call: |client, args| Box::pin(call_get_user_encrypt_password_batch(client, args)),
+    },
+    Operation {
+        name: "reject",
+        operation_id: "NodeSdk_reject",
+        method: "POST",
+        path: "/api/v3/batch-reject-universal-invitation-applicant",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_reject(client, args)),
     },
     Operation {
         name: "cancel_sync_risk_operation",
@@ -277,6 +399,14 @@ pub const OPERATIONS: &[Operation] = &[
         ),
     },
     Operation {
+        name: "check_mutual_exclusion",
+        operation_id: "NodeSdk_checkMutualExclusion",
+        method: "POST",
+        path: "/api/v3/check-role-mutual-exclusion",
+        decode: decode::<authing::generated::types::CheckRoleMutualExclusionRespDto>,
+        call: |client, args| Box::pin(call_check_mutual_exclusion(client, args)),
+    },
+    Operation {
         name: "check_params_namespace",
         operation_id: "RolesManagementController_checkParamsNamespace",
         method: "POST",
@@ -319,6 +449,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/config-email-provider",
         decode: decode::<authing::generated::types::EmailProviderRespDto>,
         call: |client, args| Box::pin(call_config_email_provider(client, args)),
+    },
+    Operation {
+        name: "copy_invitation_policy_by_id",
+        operation_id: "NodeSdk_copyInvitationPolicyById",
+        method: "POST",
+        path: "/api/v3/copy-invitation-policy-by-id",
+        decode: decode::<authing::generated::types::GetInvitationPolicyRespDto>,
+        call: |client, args| Box::pin(call_copy_invitation_policy_by_id(client, args)),
     },
     Operation {
         name: "create_access_key",
@@ -409,6 +547,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_create_device(client, args)),
     },
     Operation {
+        name: "create_dnef",
+        operation_id: "NodeSdk_createDnef",
+        method: "POST",
+        path: "/api/v3/create-dnef",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_create_dnef(client, args)),
+    },
+    Operation {
         name: "create_event_app",
         operation_id: "OpenEventController_createEventApp",
         method: "POST",
@@ -447,6 +593,22 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/create-groups-batch",
         decode: decode::<authing::generated::types::GroupListRespDto>,
         call: |client, args| Box::pin(call_create_groups_batch(client, args)),
+    },
+    Operation {
+        name: "create_invitation_policy",
+        operation_id: "NodeSdk_createInvitationPolicy",
+        method: "POST",
+        path: "/api/v3/create-invitation-policy",
+        decode: decode::<authing::generated::types::GetInvitationPolicyRespDto>,
+        call: |client, args| Box::pin(call_create_invitation_policy(client, args)),
+    },
+    Operation {
+        name: "create_invitation_roster",
+        operation_id: "NodeSdk_createInvitationRoster",
+        method: "POST",
+        path: "/api/v3/create-invitation-roster",
+        decode: decode::<authing::generated::types::InvitationRosterSingleRespDto>,
+        call: |client, args| Box::pin(call_create_invitation_roster(client, args)),
     },
     Operation {
         name: "create_multiple_tenant_admin",
@@ -605,6 +767,16 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_create_tenant_cooperator(client, args)),
     },
     Operation {
+        name: "create_tenant_enterprise_certification",
+        operation_id: "NodeSdk_createTenantEnterpriseCertification",
+        method: "POST",
+        path: "/api/v3/create-tenant-enterprise-certification",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_create_tenant_enterprise_certification(client, args),
+        ),
+    },
+    Operation {
         name: "create_tenant_user",
         operation_id: "TenantUserAPIV3ManagementController_createTenantUser",
         method: "POST",
@@ -759,6 +931,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_delete_device_by_user(client, args)),
     },
     Operation {
+        name: "delete_dnef",
+        operation_id: "NodeSdk_deleteDnef",
+        method: "POST",
+        path: "/api/v3/delete-dnef",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_delete_dnef(client, args)),
+    },
+    Operation {
         name: "delete_ext_idp",
         operation_id: "ExtIdpManagementController_deleteExtIdp",
         method: "POST",
@@ -781,6 +961,32 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/delete-groups-batch",
         decode: decode::<authing::generated::types::IsSuccessRespDto>,
         call: |client, args| Box::pin(call_delete_groups_batch(client, args)),
+    },
+    Operation {
+        name: "batch_delete_invitation_policies",
+        operation_id: "NodeSdk_batchDeleteInvitationPolicies",
+        method: "POST",
+        path: "/api/v3/delete-invitation-policies-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_batch_delete_invitation_policies(client, args),
+        ),
+    },
+    Operation {
+        name: "delete_invitation_roster",
+        operation_id: "NodeSdk_deleteInvitationRoster",
+        method: "POST",
+        path: "/api/v3/delete-invitation-roster",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_delete_invitation_roster(client, args)),
+    },
+    Operation {
+        name: "delete_invitation_roster_batch",
+        operation_id: "NodeSdk_deleteInvitationRosterBatch",
+        method: "POST",
+        path: "/api/v3/delete-invitation-rosters-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_delete_invitation_roster_batch(client, args)),
     },
     Operation {
         name: "delete_multiple_tenant_admin",
@@ -937,6 +1143,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_delete_whitelist(client, args)),
     },
     Operation {
+        name: "delete_whitelist_of_app",
+        operation_id: "NodeSdk_deleteWhitelistOfApp",
+        method: "POST",
+        path: "/api/v3/delete-whitelist-of-app",
+        decode: decode::<authing::generated::types::IsSuccessDto>,
+        call: |client, args| Box::pin(call_delete_whitelist_of_app(client, args)),
+    },
+    Operation {
         name: "get_device_status",
         operation_id: "TerminalManagementController_getDeviceStatus",
         method: "POST",
@@ -959,6 +1173,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/disable-device-by-user",
         decode: decode::<authing::generated::types::CommonResponseDto>,
         call: |client, args| Box::pin(call_disable_device_by_user(client, args)),
+    },
+    Operation {
+        name: "close_global_mfa_settings",
+        operation_id: "NodeSdk_closeGlobalMfaSettings",
+        method: "POST",
+        path: "/api/v3/disable-global-mfa-settings",
+        decode: decode::<authing::generated::types::MfaSettingsRespDto>,
+        call: |client, args| Box::pin(call_close_global_mfa_settings(client, args)),
     },
     Operation {
         name: "disable_ldap_server",
@@ -1001,6 +1223,16 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_ext_idp_conn_state_by_apps(client, args)),
     },
     Operation {
+        name: "filter",
+        operation_id: "NodeSdk_filter",
+        method: "POST",
+        path: "/api/v3/filter-universal-invitation-applicants",
+        decode: decode::<
+            authing::generated::types::PaginationUniversalInvitationApplicantRespDto,
+        >,
+        call: |client, args| Box::pin(call_filter(client, args)),
+    },
+    Operation {
         name: "generate_invite_tenant_user_link",
         operation_id: "TenantManagementController_generateInviteTenantUserLink",
         method: "POST",
@@ -1009,6 +1241,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(
             call_generate_invite_tenant_user_link(client, args),
         ),
+    },
+    Operation {
+        name: "generate_universal_invitation",
+        operation_id: "NodeSdk_generateUniversalInvitation",
+        method: "POST",
+        path: "/api/v3/generate-universal-invitation-link",
+        decode: decode::<authing::generated::types::GenerateInvitationLinkRespDto>,
+        call: |client, args| Box::pin(call_generate_universal_invitation(client, args)),
     },
     Operation {
         name: "get_access_key",
@@ -1177,6 +1417,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_get_department(client, args)),
     },
     Operation {
+        name: "get_department_all_app",
+        operation_id: "NodeSdk_getDepartmentAllApp",
+        method: "POST",
+        path: "/api/v3/get-department-available-app",
+        decode: decode::<authing::generated::types::DepartmentSingleRespDto>,
+        call: |client, args| Box::pin(call_get_department_all_app(client, args)),
+    },
+    Operation {
         name: "get_department_by_id",
         operation_id: "DepartmentsManagementController_getDepartmentById",
         method: "GET",
@@ -1199,6 +1447,30 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/get-departments-of-public-account",
         decode: decode::<authing::generated::types::UserDepartmentPaginatedRespDto>,
         call: |client, args| Box::pin(call_get_public_account_departments(client, args)),
+    },
+    Operation {
+        name: "get_rule_settings",
+        operation_id: "NodeSdk_getRuleSettings",
+        method: "GET",
+        path: "/api/v3/get-device-exclusive-rule-settings",
+        decode: decode::<authing::generated::types::GetDeviceExclusiveRuleRespDto>,
+        call: |client, args| Box::pin(call_get_rule_settings(client, args)),
+    },
+    Operation {
+        name: "get_all_valid_scope_settings",
+        operation_id: "NodeSdk_getAllValidScopeSettings",
+        method: "GET",
+        path: "/api/v3/get-device-exclusive-valid-scope-settings",
+        decode: decode::<authing::generated::types::GetDeviceExclusiveValidScopeRespDto>,
+        call: |client, args| Box::pin(call_get_all_valid_scope_settings(client, args)),
+    },
+    Operation {
+        name: "get_all_white_list_settings",
+        operation_id: "NodeSdk_getAllWhiteListSettings",
+        method: "GET",
+        path: "/api/v3/get-device-exclusive-white-list-settings",
+        decode: decode::<authing::generated::types::GetDeviceExclusiveWhiteListRespDto>,
+        call: |client, args| Box::pin(call_get_all_white_list_settings(client, args)),
     },
     Operation {
         name: "get_email_provider",
@@ -1267,6 +1539,62 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/get-groups-of-public-account",
         decode: decode::<authing::generated::types::GroupPaginatedRespDto>,
         call: |client, args| Box::pin(call_get_groups_of_public_account(client, args)),
+    },
+    Operation {
+        name: "get_policy_detail_by_id",
+        operation_id: "NodeSdk_getPolicyDetailById",
+        method: "GET",
+        path: "/api/v3/get-invitation-policy",
+        decode: decode::<authing::generated::types::GetInvitationPolicyRespDto>,
+        call: |client, args| Box::pin(call_get_policy_detail_by_id(client, args)),
+    },
+    Operation {
+        name: "get_invite_email_template",
+        operation_id: "NodeSdk_getInviteEmailTemplate",
+        method: "POST",
+        path: "/api/v3/get-invitation-policy-email-template",
+        decode: decode::<authing::generated::types::GetEmailTemplateRespDto>,
+        call: |client, args| Box::pin(call_get_invite_email_template(client, args)),
+    },
+    Operation {
+        name: "get_policy_user_attribution_detail",
+        operation_id: "NodeSdk_getPolicyUserAttributionDetail",
+        method: "GET",
+        path: "/api/v3/get-invitation-policy-user-attribution",
+        decode: decode::<authing::generated::types::UserAttributionSingleRespDto>,
+        call: |client, args| Box::pin(
+            call_get_policy_user_attribution_detail(client, args),
+        ),
+    },
+    Operation {
+        name: "get_user_attribution_main_department",
+        operation_id: "NodeSdk_getUserAttributionMainDepartment",
+        method: "GET",
+        path: "/api/v3/get-invitation-policy-user-attribution-main-department",
+        decode: decode::<
+            authing::generated::types::UserAttributionMainDepartmentRespDto,
+        >,
+        call: |client, args| Box::pin(
+            call_get_user_attribution_main_department(client, args),
+        ),
+    },
+    Operation {
+        name: "get_invitation_roster",
+        operation_id: "NodeSdk_getInvitationRoster",
+        method: "GET",
+        path: "/api/v3/get-invitation-roster",
+        decode: decode::<authing::generated::types::InvitationRosterSingleRespDto>,
+        call: |client, args| Box::pin(call_get_invitation_roster(client, args)),
+    },
+    Operation {
+        name: "find_last_login_apps_by_device_ids_v2",
+        operation_id: "NodeSdk_findLastLoginAppsByDeviceIdsV2",
+        method: "POST",
+        path: "/api/v3/get-last-login-apps-by-device-ids",
+        decode: decode::<authing::generated::types::CommonResponseDto>,
+        call: |client, args| Box::pin(
+            call_find_last_login_apps_by_device_ids_v2(client, args),
+        ),
     },
     Operation {
         name: "find_last_login_apps_by_device_ids",
@@ -1605,6 +1933,16 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_detail_auth_subject(client, args)),
     },
     Operation {
+        name: "find_app_lists",
+        operation_id: "NodeSdk_findAppLists",
+        method: "GET",
+        path: "/api/v3/get-supported-device-exclusive-apps",
+        decode: decode::<
+            authing::generated::types::GetDeviceExclusiveValidScopeAppRespDto,
+        >,
+        call: |client, args| Box::pin(call_find_app_lists(client, args)),
+    },
+    Operation {
         name: "get_sync_job",
         operation_id: "SyncCenterManagementController_getSyncJob",
         method: "GET",
@@ -1653,6 +1991,18 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_get_tenant_cooperator_menu(client, args)),
     },
     Operation {
+        name: "get_tenant_enterprise_certification",
+        operation_id: "NodeSdk_getTenantEnterpriseCertification",
+        method: "GET",
+        path: "/api/v3/get-tenant-enterprise-certification",
+        decode: decode::<
+            authing::generated::types::TenantEnterpriseCertificationRespDto,
+        >,
+        call: |client, args| Box::pin(
+            call_get_tenant_enterprise_certification(client, args),
+        ),
+    },
+    Operation {
         name: "get_tenant_little_info",
         operation_id: "TenantManagementController_getTenantLittleInfo",
         method: "GET",
@@ -1667,6 +2017,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/get-tenant-user",
         decode: decode::<authing::generated::types::TenantUserSingleRespDto>,
         call: |client, args| Box::pin(call_get_tenant_user(client, args)),
+    },
+    Operation {
+        name: "get_universal_invitation",
+        operation_id: "NodeSdk_getUniversalInvitation",
+        method: "GET",
+        path: "/api/v3/get-universal-invitation-settings",
+        decode: decode::<authing::generated::types::GetUniversalInvitationRespDto>,
+        call: |client, args| Box::pin(call_get_universal_invitation(client, args)),
     },
     Operation {
         name: "get_usage_info",
@@ -1901,6 +2259,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_get_webhook_logs(client, args)),
     },
     Operation {
+        name: "get_wechat_mp_access_token_info",
+        operation_id: "NodeSdk_getWechatMpAccessTokenInfo",
+        method: "POST",
+        path: "/api/v3/get-weixin-access-token",
+        decode: decode::<authing::generated::types::GetWechatAccessTokenInfoRespDto>,
+        call: |client, args| Box::pin(call_get_wechat_mp_access_token_info(client, args)),
+    },
+    Operation {
         name: "has_any_role",
         operation_id: "UsersManagementController_hasAnyRole",
         method: "POST",
@@ -1939,6 +2305,38 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/import-tenant-notify-user",
         decode: decode::<authing::generated::types::ImportTenantNotifyUserRespDto>,
         call: |client, args| Box::pin(call_import_tenant_notify_user(client, args)),
+    },
+    Operation {
+        name: "export_users",
+        operation_id: "NodeSdk_exportUsers",
+        method: "POST",
+        path: "/api/v3/invitation-invitee/export",
+        decode: decode::<authing::generated::types::GetImportExportTemplateRespDto>,
+        call: |client, args| Box::pin(call_export_users(client, args)),
+    },
+    Operation {
+        name: "import_users",
+        operation_id: "NodeSdk_importUsers",
+        method: "POST",
+        path: "/api/v3/invitation-invitee/import",
+        decode: decode::<authing::generated::types::GetImportInviteeRespDto>,
+        call: |client, args| Box::pin(call_import_users(client, args)),
+    },
+    Operation {
+        name: "import_template",
+        operation_id: "NodeSdk_importTemplate",
+        method: "GET",
+        path: "/api/v3/invitation-invitee/template",
+        decode: decode::<authing::generated::types::GetImportExportTemplateRespDto>,
+        call: |client, args| Box::pin(call_import_template(client, args)),
+    },
+    Operation {
+        name: "upload",
+        operation_id: "NodeSdk_upload",
+        method: "POST",
+        path: "/api/v3/invitation-invitee/upload",
+        decode: decode::<authing::generated::types::GetImportExportTemplateRespDto>,
+        call: |client, args| Box::pin(call_upload(client, args)),
     },
     Operation {
         name: "find_ip_list",
@@ -2137,6 +2535,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_list_department_members(client, args)),
     },
     Operation {
+        name: "list_dnef",
+        operation_id: "NodeSdk_listDnef",
+        method: "GET",
+        path: "/api/v3/list-dnef",
+        decode: decode::<authing::generated::types::ListDnefPaginatedRespDto>,
+        call: |client, args| Box::pin(call_list_dnef(client, args)),
+    },
+    Operation {
         name: "list_event_apps",
         operation_id: "OpenEventController_listEventApps",
         method: "GET",
@@ -2175,6 +2581,68 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/list-groups",
         decode: decode::<authing::generated::types::GroupPaginatedRespDto>,
         call: |client, args| Box::pin(call_list_groups(client, args)),
+    },
+    Operation {
+        name: "filter_users",
+        operation_id: "NodeSdk_filterUsers",
+        method: "POST",
+        path: "/api/v3/list-invitation-invitees",
+        decode: decode::<authing::generated::types::InvitationUserPaginationRespDto>,
+        call: |client, args| Box::pin(call_filter_users(client, args)),
+    },
+    Operation {
+        name: "list_invitation_policies",
+        operation_id: "NodeSdk_listInvitationPolicies",
+        method: "POST",
+        path: "/api/v3/list-invitation-policies",
+        decode: decode::<authing::generated::types::PaginationInvitationPolicyRespDto>,
+        call: |client, args| Box::pin(call_list_invitation_policies(client, args)),
+    },
+    Operation {
+        name: "list_register_extends_fields",
+        operation_id: "NodeSdk_listRegisterExtendsFields",
+        method: "GET",
+        path: "/api/v3/list-invitation-policy-extends-fields",
+        decode: decode::<authing::generated::types::GetExtendsFieldsRespDto>,
+        call: |client, args| Box::pin(call_list_register_extends_fields(client, args)),
+    },
+    Operation {
+        name: "list_policy_user_attribution_detail",
+        operation_id: "NodeSdk_listPolicyUserAttributionDetail",
+        method: "GET",
+        path: "/api/v3/list-invitation-policy-user-attributions",
+        decode: decode::<authing::generated::types::UserAttributionPaginationRespDto>,
+        call: |client, args| Box::pin(
+            call_list_policy_user_attribution_detail(client, args),
+        ),
+    },
+    Operation {
+        name: "list_invitation_roster",
+        operation_id: "NodeSdk_listInvitationRoster",
+        method: "POST",
+        path: "/api/v3/list-invitation-rosters",
+        decode: decode::<authing::generated::types::InvitationRosterPaginationRespDto>,
+        call: |client, args| Box::pin(call_list_invitation_roster(client, args)),
+    },
+    Operation {
+        name: "list_invitation_rosters_by_non_policy_id",
+        operation_id: "NodeSdk_listInvitationRostersByNonPolicyId",
+        method: "POST",
+        path: "/api/v3/list-invitation-rosters-by-no-policy-id",
+        decode: decode::<authing::generated::types::InvitationRosterPaginationRespDto>,
+        call: |client, args| Box::pin(
+            call_list_invitation_rosters_by_non_policy_id(client, args),
+        ),
+    },
+    Operation {
+        name: "list_invitation_rosters_by_policy_id",
+        operation_id: "NodeSdk_listInvitationRostersByPolicyId",
+        method: "POST",
+        path: "/api/v3/list-invitation-rosters-by-policy-id",
+        decode: decode::<authing::generated::types::InvitationRosterPaginationRespDto>,
+        call: |client, args| Box::pin(
+            call_list_invitation_rosters_by_policy_id(client, args),
+        ),
     },
     Operation {
         name: "list_invite_tennat_user_records",
@@ -2259,6 +2727,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/list-post",
         decode: decode::<authing::generated::types::PostPaginatedRespDto>,
         call: |client, args| Box::pin(call_post_list(client, args)),
+    },
+    Operation {
+        name: "post_list_batch",
+        operation_id: "NodeSdk_postListBatch",
+        method: "POST",
+        path: "/api/v3/list-post",
+        decode: decode::<authing::generated::types::PostPaginatedRespDto>,
+        call: |client, args| Box::pin(call_post_list_batch(client, args)),
     },
     Operation {
         name: "list_public_accounts",
@@ -2457,6 +2933,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_list_whitelists(client, args)),
     },
     Operation {
+        name: "list_whitelists_of_app",
+        operation_id: "NodeSdk_listWhitelistsOfApp",
+        method: "GET",
+        path: "/api/v3/list-whitelist-of-app",
+        decode: decode::<authing::generated::types::WhitelistListRespDto>,
+        call: |client, args| Box::pin(call_list_whitelists_of_app(client, args)),
+    },
+    Operation {
         name: "list_operate_all",
         operation_id: "MetaDataController_listOperateAll",
         method: "GET",
@@ -2471,6 +2955,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/metadata/copy-operate",
         decode: decode::<authing::generated::types::CommonResponseDto>,
         call: |client, args| Box::pin(call_copy_operate(client, args)),
+    },
+    Operation {
+        name: "copy_row_relation",
+        operation_id: "NodeSdk_copyRowRelation",
+        method: "POST",
+        path: "/api/v3/metadata/copy-row-relation",
+        decode: decode::<authing::generated::types::RelationValueListResDto>,
+        call: |client, args| Box::pin(call_copy_row_relation(client, args)),
     },
     Operation {
         name: "create_field",
@@ -2545,6 +3037,22 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_list_row(client, args)),
     },
     Operation {
+        name: "get_all_metadata",
+        operation_id: "NodeSdk_getAllMetadata",
+        method: "POST",
+        path: "/api/v3/metadata/get-all-metadata",
+        decode: decode::<authing::generated::types::FunctionModelValueListResDto>,
+        call: |client, args| Box::pin(call_get_all_metadata(client, args)),
+    },
+    Operation {
+        name: "get_all_metadata_row",
+        operation_id: "NodeSdk_getAllMetadataRow",
+        method: "POST",
+        path: "/api/v3/metadata/get-all-row-by-scrollid",
+        decode: decode::<authing::generated::types::GetAllRowByScrollidResDto>,
+        call: |client, args| Box::pin(call_get_all_metadata_row(client, args)),
+    },
+    Operation {
         name: "get_import_template",
         operation_id: "MetaDataController_getImportTemplate",
         method: "GET",
@@ -2593,6 +3101,22 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_get_relation_value(client, args)),
     },
     Operation {
+        name: "get_relation_details",
+        operation_id: "NodeSdk_getRelationDetails",
+        method: "GET",
+        path: "/api/v3/metadata/get-row-relation-details",
+        decode: decode::<authing::generated::types::RelationValueListResDto>,
+        call: |client, args| Box::pin(call_get_relation_details(client, args)),
+    },
+    Operation {
+        name: "get_metadata_group_list",
+        operation_id: "NodeSdk_getMetadataGroupList",
+        method: "POST",
+        path: "/api/v3/metadata/group",
+        decode: decode::<authing::generated::types::FunctionModelValueListResDto>,
+        call: |client, args| Box::pin(call_get_metadata_group_list(client, args)),
+    },
+    Operation {
         name: "import_metadata",
         operation_id: "MetaDataController_importMetadata",
         method: "POST",
@@ -2631,6 +3155,14 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/metadata/list-operate",
         decode: decode::<authing::generated::types::OperateModelDto>,
         call: |client, args| Box::pin(call_list_operate(client, args)),
+    },
+    Operation {
+        name: "relation_search",
+        operation_id: "NodeSdk_relationSearch",
+        method: "POST",
+        path: "/api/v3/metadata/relation-search",
+        decode: decode::<authing::generated::types::RelationValueListResDto>,
+        call: |client, args| Box::pin(call_relation_search(client, args)),
     },
     Operation {
         name: "remote_field",
@@ -2745,6 +3277,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_pub_user_event(client, args)),
     },
     Operation {
+        name: "quick_filter_invitee_list",
+        operation_id: "NodeSdk_quickFilterInviteeList",
+        method: "POST",
+        path: "/api/v3/quick-filter-invitees",
+        decode: decode::<authing::generated::types::QuickFilterInviteePaginationRespDto>,
+        call: |client, args| Box::pin(call_quick_filter_invitee_list(client, args)),
+    },
+    Operation {
         name: "refresh_application_secret",
         operation_id: "ApplicationsManagementController_refreshApplicationSecret",
         method: "POST",
@@ -2761,12 +3301,48 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_remove_department_members(client, args)),
     },
     Operation {
+        name: "remove",
+        operation_id: "NodeSdk_remove",
+        method: "POST",
+        path: "/api/v3/remove-device-exclusive-valid-scope-settings",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_remove(client, args)),
+    },
+    Operation {
         name: "remove_group_members",
         operation_id: "GroupsManagementController_RemoveGroupMembers",
         method: "POST",
         path: "/api/v3/remove-group-members",
         decode: decode::<authing::generated::types::IsSuccessRespDto>,
         call: |client, args| Box::pin(call_remove_group_members(client, args)),
+    },
+    Operation {
+        name: "remove_policy_user_attribution",
+        operation_id: "NodeSdk_removePolicyUserAttribution",
+        method: "POST",
+        path: "/api/v3/remove-invitation-policy-user-attribution",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_remove_policy_user_attribution(client, args)),
+    },
+    Operation {
+        name: "remove_user_attribution_main_department",
+        operation_id: "NodeSdk_removeUserAttributionMainDepartment",
+        method: "POST",
+        path: "/api/v3/remove-invitation-policy-user-attribution-main-department",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_remove_user_attribution_main_department(client, args),
+        ),
+    },
+    Operation {
+        name: "remove_policy_user_attributions_batch",
+        operation_id: "NodeSdk_removePolicyUserAttributionsBatch",
+        method: "POST",
+        path: "/api/v3/remove-invitation-policy-user-attributions-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_remove_policy_user_attributions_batch(client, args),
+        ),
     },
     Operation {
         name: "remove_post",
@@ -2837,6 +3413,32 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_reupload_pipeline_function(client, args)),
     },
     Operation {
+        name: "revert_roster_invitation",
+        operation_id: "NodeSdk_revertRosterInvitation",
+        method: "POST",
+        path: "/api/v3/revert-roster-invitation",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_revert_roster_invitation(client, args)),
+    },
+    Operation {
+        name: "revert_roster_invitation_batch",
+        operation_id: "NodeSdk_revertRosterInvitationBatch",
+        method: "POST",
+        path: "/api/v3/revert-roster-invitation-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_revert_roster_invitation_batch(client, args)),
+    },
+    Operation {
+        name: "review_tenant_enterprise_certification",
+        operation_id: "NodeSdk_reviewTenantEnterpriseCertification",
+        method: "POST",
+        path: "/api/v3/review-tenant-enterprise-certification",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_review_tenant_enterprise_certification(client, args),
+        ),
+    },
+    Operation {
         name: "revoke_application_access",
         operation_id: "ApplicationsManagementController_revokeApplicationAccess",
         method: "POST",
@@ -2893,6 +3495,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_delete_risk_list_policy_by_id(client, args)),
     },
     Operation {
+        name: "save_invitation_policies",
+        operation_id: "NodeSdk_saveInvitationPolicies",
+        method: "POST",
+        path: "/api/v3/save-device-exclusive-valid-scope-settings",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_save_invitation_policies(client, args)),
+    },
+    Operation {
         name: "search_department_members",
         operation_id: "DepartmentsManagementController_searchDepartmentMembers",
         method: "GET",
@@ -2941,6 +3551,22 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_send_invite_tenant_user_email(client, args)),
     },
     Operation {
+        name: "send_roster_invitation",
+        operation_id: "NodeSdk_sendRosterInvitation",
+        method: "POST",
+        path: "/api/v3/send-roster-invitation",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_send_roster_invitation(client, args)),
+    },
+    Operation {
+        name: "send_roster_invitation_batch",
+        operation_id: "NodeSdk_sendRosterInvitationBatch",
+        method: "POST",
+        path: "/api/v3/send-roster-invitation-batch",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_send_roster_invitation_batch(client, args)),
+    },
+    Operation {
         name: "send_sms_batch",
         operation_id: "TenantManagementController_sendSmsBatch",
         method: "POST",
@@ -2963,6 +3589,16 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/set-custom-fields",
         decode: decode::<authing::generated::types::CustomFieldListRespDto>,
         call: |client, args| Box::pin(call_set_custom_fields(client, args)),
+    },
+    Operation {
+        name: "set_user_attribution_main_department",
+        operation_id: "NodeSdk_setUserAttributionMainDepartment",
+        method: "POST",
+        path: "/api/v3/set-invitation-policy-user-attribution-main-department",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_set_user_attribution_main_department(client, args),
+        ),
     },
     Operation {
         name: "set_users_mfa_status",
@@ -3143,6 +3779,14 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_update_access_key(client, args)),
     },
     Operation {
+        name: "update_application",
+        operation_id: "NodeSdk_updateApplication",
+        method: "POST",
+        path: "/api/v3/update-application",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_update_application(client, args)),
+    },
+    Operation {
         name: "update_application_mfa_settings",
         operation_id: "ApplicationsManagementController_updateApplicationMfaSettings",
         method: "POST",
@@ -3209,6 +3853,22 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_update_node_status(client, args)),
     },
     Operation {
+        name: "update_rule_settings",
+        operation_id: "NodeSdk_updateRuleSettings",
+        method: "POST",
+        path: "/api/v3/update-device-exclusive-rule-settings",
+        decode: decode::<authing::generated::types::GetDeviceExclusiveRuleRespDto>,
+        call: |client, args| Box::pin(call_update_rule_settings(client, args)),
+    },
+    Operation {
+        name: "update_dnef",
+        operation_id: "NodeSdk_updateDnef",
+        method: "POST",
+        path: "/api/v3/update-dnef",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_update_dnef(client, args)),
+    },
+    Operation {
         name: "update_email_template",
         operation_id: "MessageManagementController_updateEmailTemplate",
         method: "POST",
@@ -3247,6 +3907,54 @@ pub const OPERATIONS: &[Operation] = &[
         path: "/api/v3/update-group",
         decode: decode::<authing::generated::types::GroupSingleRespDto>,
         call: |client, args| Box::pin(call_update_group(client, args)),
+    },
+    Operation {
+        name: "update_invitation_policy",
+        operation_id: "NodeSdk_updateInvitationPolicy",
+        method: "POST",
+        path: "/api/v3/update-invitation-policy",
+        decode: decode::<authing::generated::types::GetInvitationPolicyRespDto>,
+        call: |client, args| Box::pin(call_update_invitation_policy(client, args)),
+    },
+    Operation {
+        name: "update_invite_email_template",
+        operation_id: "NodeSdk_updateInviteEmailTemplate",
+        method: "POST",
+        path: "/api/v3/update-invitation-policy-email-template",
+        decode: decode::<authing::generated::types::GetEmailTemplateRespDto>,
+        call: |client, args| Box::pin(call_update_invite_email_template(client, args)),
+    },
+    Operation {
+        name: "update_register_extends_fields",
+        operation_id: "NodeSdk_updateRegisterExtendsFields",
+        method: "POST",
+        path: "/api/v3/update-invitation-policy-extends-fields",
+        decode: decode::<authing::generated::types::GetExtendsFieldsRespDto>,
+        call: |client, args| Box::pin(call_update_register_extends_fields(client, args)),
+    },
+    Operation {
+        name: "update_invitation_roster",
+        operation_id: "NodeSdk_updateInvitationRoster",
+        method: "POST",
+        path: "/api/v3/update-invitation-roster",
+        decode: decode::<authing::generated::types::InvitationRosterSingleRespDto>,
+        call: |client, args| Box::pin(call_update_invitation_roster(client, args)),
+    },
+    Operation {
+        name: "batch_bind_policy",
+        operation_id: "NodeSdk_batchBindPolicy",
+        method: "POST",
+        path: "/api/v3/update-invitation-roster-batch-bind-policy",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_batch_bind_policy(client, args)),
+    },
+    Operation {
+        name: "batch_unbind_policy",
+        operation_id: "NodeSdk_batchUnbindPolicy",
+        method: "POST",
+        path: "/api/v3/update-invitation-roster-batch-unbind-policy",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(call_batch_unbind_policy(client, args)),
     },
     Operation {
         name: "update_ldap_config_info",
@@ -3395,12 +4103,30 @@ pub const OPERATIONS: &[Operation] = &[
         call: |client, args| Box::pin(call_update_tenant_cooperator(client, args)),
     },
     Operation {
+        name: "update_tenant_enterprise_certification",
+        operation_id: "NodeSdk_updateTenantEnterpriseCertification",
+        method: "POST",
+        path: "/api/v3/update-tenant-enterprise-certification",
+        decode: decode::<authing::generated::types::IsSuccessRespDto>,
+        call: |client, args| Box::pin(
+            call_update_tenant_enterprise_certification(client, args),
+        ),
+    },
+    Operation {
         name: "update_tenant_user",
         operation_id: "TenantUserAPIV3ManagementController_updateTenantUser",
         method: "POST",
         path: "/api/v3/update-tenant-user",
         decode: decode::<authing::generated::types::CommonResponseDto>,
         call: |client, args| Box::pin(call_update_tenant_user(client, args)),
+    },
+    Operation {
+        name: "update_universal_invitation",
+        operation_id: "NodeSdk_updateUniversalInvitation",
+        method: "POST",
+        path: "/api/v3/update-universal-invitation-settings",
+        decode: decode::<authing::generated::types::GetUniversalInvitationRespDto>,
+        call: |client, args| Box::pin(call_update_universal_invitation(client, args)),
     },
     Operation {
         name: "update_user",
@@ -3559,10 +4285,50 @@ async fn call_add_department_members(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_add_device(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.add_device();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::CreateTerminalDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_add_group_members(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.add_group_members();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::AddGroupMembersReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_add_policy_user_attribution(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.add_policy_user_attribution();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::AddInvitationPolicyUserAttributionDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_add_policy_user_attributions_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.add_policy_user_attributions_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::AddInvitationPolicyUserAttributionsBatchDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -3595,6 +4361,105 @@ async fn call_add_whitelist(client: &Client, args: &Args) -> Result<Sent, String
     let mut b = client.add_whitelist();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::AddWhitelistDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_add_whitelist_of_app(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.add_whitelist_of_app();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::AddWhitelistOfAppDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_detail(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.get_detail();
+    if let Some(v) = args.params.get("number") {
+        b = b.number(arg::<::std::string::String>("number", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_batch_process_approval(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.batch_process_approval();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::ApprovalBatchProcessReq>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_closed_list(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.closed_list();
+    if let Some(v) = args.params.get("pageNo") {
+        b = b.page_no(arg::<i64>("pageNo", v)?);
+    }
+    if let Some(v) = args.params.get("pageSize") {
+        b = b.page_size(arg::<i64>("pageSize", v)?);
+    }
+    if let Some(v) = args.params.get("objectType") {
+        b = b
+            .object_type(
+                arg::<authing::generated::types::ClosedListObjectType>("objectType", v)?,
+            );
+    }
+    if let Some(v) = args.params.get("keyword") {
+        b = b.keyword(arg::<::std::string::String>("keyword", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_log_list(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.log_list();
+    if let Some(v) = args.params.get("pageNo") {
+        b = b.page_no(arg::<i64>("pageNo", v)?);
+    }
+    if let Some(v) = args.params.get("pageSize") {
+        b = b.page_size(arg::<i64>("pageSize", v)?);
+    }
+    if let Some(v) = args.params.get("objectType") {
+        b = b
+            .object_type(
+                arg::<authing::generated::types::LogListObjectType>("objectType", v)?,
+            );
+    }
+    if let Some(v) = args.params.get("keyword") {
+        b = b.keyword(arg::<::std::string::String>("keyword", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_pend_list(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.pend_list();
+    if let Some(v) = args.params.get("pageNo") {
+        b = b.page_no(arg::<i64>("pageNo", v)?);
+    }
+    if let Some(v) = args.params.get("pageSize") {
+        b = b.page_size(arg::<i64>("pageSize", v)?);
+    }
+    if let Some(v) = args.params.get("objectType") {
+        b = b
+            .object_type(
+                arg::<authing::generated::types::PendListObjectType>("objectType", v)?,
+            );
+    }
+    if let Some(v) = args.params.get("keyword") {
+        b = b.keyword(arg::<::std::string::String>("keyword", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_process_approval(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.process_approval();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::ApprovalProcessReq>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -3692,6 +4557,64 @@ async fn call_delete_auth(client: &Client, args: &Args) -> Result<Sent, String> 
     let mut b = client.delete_auth();
     if let Some(v) = args.params.get("authIds[]") {
         b = b.auth_ids(arg::<::std::vec::Vec<::std::string::String>>("authIds[]", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_approval(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.approval();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::ApprovalUniversalInvitationApplicantDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_batch_create_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.batch_create_dnef();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::BatchCreateDnefReq>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_delete_invitees(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.delete_invitees();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::DeleteRosterUsersDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_user_encrypt_password_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_user_encrypt_password_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::GetUserEncryptPasswordBatchDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_reject(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.reject();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::ApprovalUniversalInvitationApplicantDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -3835,6 +4758,22 @@ async fn call_check_permission_namespace_exists(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_check_mutual_exclusion(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.check_mutual_exclusion();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::CheckRoleMutualExclusionReqDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_check_params_namespace(
     client: &Client,
     args: &Args,
@@ -3888,6 +4827,18 @@ async fn call_config_email_provider(
     let mut b = client.config_email_provider();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::ConfigEmailProviderDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_copy_invitation_policy_by_id(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.copy_invitation_policy_by_id();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::CopyInvitationPolicyDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -4001,6 +4952,14 @@ async fn call_create_device(client: &Client, args: &Args) -> Result<Sent, String
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_create_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.create_dnef();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::CreateDnefReq>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_create_event_app(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.create_event_app();
     if let Some(v) = &args.body {
@@ -4037,6 +4996,34 @@ async fn call_create_groups_batch(client: &Client, args: &Args) -> Result<Sent, 
     let mut b = client.create_groups_batch();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::CreateGroupBatchReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_create_invitation_policy(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.create_invitation_policy();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::CreateInvitationPolicyDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_create_invitation_roster(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.create_invitation_roster();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::CreateInvitationRosterDto>("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -4268,6 +5255,22 @@ async fn call_create_tenant_cooperator(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_create_tenant_enterprise_certification(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.create_tenant_enterprise_certification();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::CreateTenantEnterpriseCertificationBodyDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_create_tenant_user(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.create_tenant_user();
     if let Some(v) = &args.body {
@@ -4463,6 +5466,14 @@ async fn call_delete_device_by_user(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_delete_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.delete_dnef();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::DeleteDnefReq>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_delete_ext_idp(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.delete_ext_idp();
     if let Some(v) = &args.body {
@@ -4483,6 +5494,52 @@ async fn call_delete_groups_batch(client: &Client, args: &Args) -> Result<Sent, 
     let mut b = client.delete_groups_batch();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::DeleteGroupsReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_batch_delete_invitation_policies(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.batch_delete_invitation_policies();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::DeleteInvitationPolicyByIdsDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_delete_invitation_roster(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.delete_invitation_roster();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::DeleteInvitationRosterDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_delete_invitation_roster_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.delete_invitation_roster_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::DeleteInvitationRosterBatchDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -4712,6 +5769,18 @@ async fn call_delete_whitelist(client: &Client, args: &Args) -> Result<Sent, Str
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_delete_whitelist_of_app(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.delete_whitelist_of_app();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::DeleteWhitelistOfAppDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_get_device_status(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_device_status();
     if let Some(v) = &args.body {
@@ -4735,6 +5804,17 @@ async fn call_disable_device_by_user(
     let mut b = client.disable_device_by_user();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::UpdateTerminalUserDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_close_global_mfa_settings(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.close_global_mfa_settings();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::MfaDisableSettingsDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -4800,6 +5880,19 @@ async fn call_ext_idp_conn_state_by_apps(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_filter(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.filter();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::PaginationUniversalInvitationApplicantQueryDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_generate_invite_tenant_user_link(
     client: &Client,
     args: &Args,
@@ -4813,6 +5906,14 @@ async fn call_generate_invite_tenant_user_link(
                 >("body", v)?,
             );
     }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_generate_universal_invitation(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.generate_universal_invitation();
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
@@ -5116,6 +6217,18 @@ async fn call_get_department(client: &Client, args: &Args) -> Result<Sent, Strin
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_get_department_all_app(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_department_all_app();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::GetDepartmentByIdReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_get_department_by_id(
     client: &Client,
     args: &Args,
@@ -5205,6 +6318,27 @@ async fn call_get_public_account_departments(
                 >("orderBy", v)?,
             );
     }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_rule_settings(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.get_rule_settings();
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_all_valid_scope_settings(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_all_valid_scope_settings();
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_all_white_list_settings(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_all_white_list_settings();
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
@@ -5307,6 +6441,96 @@ async fn call_get_groups_of_public_account(
                     authing::generated::types::GetGroupsOfPublicAccountUserIdType,
                 >("userIdType", v)?,
             );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_policy_detail_by_id(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_policy_detail_by_id();
+    if let Some(v) = args.params.get("policyId") {
+        b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
+    }
+    if let Some(v) = args.params.get("rosterId") {
+        b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
+    }
+    if let Some(v) = args.params.get("withCreatorDetail") {
+        b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_invite_email_template(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_invite_email_template();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::EmailTemplateQueryDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_policy_user_attribution_detail(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_policy_user_attribution_detail();
+    if let Some(v) = args.params.get("id") {
+        b = b.id(arg::<::std::string::String>("id", v)?);
+    }
+    if let Some(v) = args.params.get("withTargetDetail") {
+        b = b.with_target_detail(arg::<bool>("withTargetDetail", v)?);
+    }
+    if let Some(v) = args.params.get("withDepartmentExtInfo") {
+        b = b.with_department_ext_info(arg::<bool>("withDepartmentExtInfo", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_user_attribution_main_department(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_user_attribution_main_department();
+    if let Some(v) = args.params.get("policyId") {
+        b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
+    }
+    if let Some(v) = args.params.get("withDepartmentDetail") {
+        b = b.with_department_detail(arg::<bool>("withDepartmentDetail", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_invitation_roster(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_invitation_roster();
+    if let Some(v) = args.params.get("rosterId") {
+        b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
+    }
+    if let Some(v) = args.params.get("withCreatorDetail") {
+        b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
+    }
+    if let Some(v) = args.params.get("withUserCount") {
+        b = b.with_user_count(arg::<bool>("withUserCount", v)?);
+    }
+    if let Some(v) = args.params.get("withAssignedPolicy") {
+        b = b.with_assigned_policy(arg::<bool>("withAssignedPolicy", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_find_last_login_apps_by_device_ids_v2(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.find_last_login_apps_by_device_ids_v2();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::QueryTerminalAppsDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -5898,6 +7122,14 @@ async fn call_detail_auth_subject(client: &Client, args: &Args) -> Result<Sent, 
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_find_app_lists(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.find_app_lists();
+    if let Some(v) = args.params.get("keyword") {
+        b = b.keyword(arg::<::std::string::String>("keyword", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_get_sync_job(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_sync_job();
     if let Some(v) = args.params.get("syncJobId") {
@@ -5964,6 +7196,17 @@ async fn call_get_tenant_cooperator_menu(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_get_tenant_enterprise_certification(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_tenant_enterprise_certification();
+    if let Some(v) = args.params.get("tenant_id") {
+        b = b.tenant_id(arg::<::std::string::String>("tenant_id", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_get_tenant_little_info(
     client: &Client,
     args: &Args,
@@ -5997,6 +7240,17 @@ async fn call_get_tenant_user(client: &Client, args: &Args) -> Result<Sent, Stri
     }
     if let Some(v) = args.params.get("memberId") {
         b = b.member_id(arg::<::std::string::String>("memberId", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_universal_invitation(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_universal_invitation();
+    if let Some(v) = args.params.get("withDepartmentDetail") {
+        b = b.with_department_detail(arg::<bool>("withDepartmentDetail", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -6492,6 +7746,18 @@ async fn call_get_webhook_logs(client: &Client, args: &Args) -> Result<Sent, Str
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_get_wechat_mp_access_token_info(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_wechat_mp_access_token_info();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::GetWechatAccessTokenDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_has_any_role(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.has_any_role();
     if let Some(v) = &args.body {
@@ -6543,6 +7809,35 @@ async fn call_import_tenant_notify_user(
     }
     if let Some(v) = args.params.get("limit") {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_export_users(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.export_users();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::ExportUsersDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_import_users(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.import_users();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::ImportUsersDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_import_template(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.import_template();
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_upload(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.upload();
+    if let Some(v) = args.params.get("private") {
+        b = b.private(arg::<bool>("private", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -7025,6 +8320,26 @@ async fn call_list_department_members(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_list_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.list_dnef();
+    if let Some(v) = args.params.get("startIndex") {
+        b = b.start_index(arg::<i64>("startIndex", v)?);
+    }
+    if let Some(v) = args.params.get("maxSize") {
+        b = b.max_size(arg::<i64>("maxSize", v)?);
+    }
+    if let Some(v) = args.params.get("query") {
+        b = b.query(arg::<::std::string::String>("query", v)?);
+    }
+    if let Some(v) = args.params.get("namespaceCode") {
+        b = b.namespace_code(arg::<::std::string::String>("namespaceCode", v)?);
+    }
+    if let Some(v) = args.params.get("resourceCode") {
+        b = b.resource_code(arg::<::std::string::String>("resourceCode", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_list_event_apps(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_event_apps();
     Ok(sent(b.send().await))
@@ -7097,6 +8412,115 @@ async fn call_list_groups(client: &Client, args: &Args) -> Result<Sent, String> 
     }
     if let Some(v) = args.params.get("flatCustomData") {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_filter_users(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.filter_users();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::ListInvitationUserDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_invitation_policies(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_invitation_policies();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::PaginationInvitationPolicyQueryDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_register_extends_fields(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_register_extends_fields();
+    if let Some(v) = args.params.get("policyId") {
+        b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
+    }
+    if let Some(v) = args.params.get("rosterId") {
+        b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_policy_user_attribution_detail(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_policy_user_attribution_detail();
+    if let Some(v) = args.params.get("page") {
+        b = b.page(arg::<i64>("page", v)?);
+    }
+    if let Some(v) = args.params.get("limit") {
+        b = b.limit(arg::<i64>("limit", v)?);
+    }
+    if let Some(v) = args.params.get("policyId") {
+        b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
+    }
+    if let Some(v) = args.params.get("withTargetDetail") {
+        b = b.with_target_detail(arg::<bool>("withTargetDetail", v)?);
+    }
+    if let Some(v) = args.params.get("withDepartmentExtInfo") {
+        b = b.with_department_ext_info(arg::<bool>("withDepartmentExtInfo", v)?);
+    }
+    if let Some(v) = args.params.get("targetType") {
+        b = b
+            .target_type(
+                arg::<
+                    authing::generated::types::ListPolicyUserAttributionDetailTargetType,
+                >("targetType", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_invitation_roster(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_invitation_roster();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::ListInvitationRosterDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_invitation_rosters_by_non_policy_id(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_invitation_rosters_by_non_policy_id();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::ListInvitationRosterDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_list_invitation_rosters_by_policy_id(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_invitation_rosters_by_policy_id();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::ListInvitationRosterByPolicyIdDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -7279,6 +8703,14 @@ async fn call_post_list(client: &Client, args: &Args) -> Result<Sent, String> {
     }
     if let Some(v) = args.params.get("flatCustomData") {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_post_list_batch(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.post_list_batch();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::ListPostBatchDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -7764,6 +9196,23 @@ async fn call_list_whitelists(client: &Client, args: &Args) -> Result<Sent, Stri
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_list_whitelists_of_app(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.list_whitelists_of_app();
+    if let Some(v) = args.params.get("type") {
+        b = b
+            .type_(
+                arg::<authing::generated::types::ListWhitelistsOfAppType>("type", v)?,
+            );
+    }
+    if let Some(v) = args.params.get("appId") {
+        b = b.app_id(arg::<::std::string::String>("appId", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_list_operate_all(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_operate_all();
     if let Some(v) = args.params.get("modelId") {
@@ -7779,6 +9228,14 @@ async fn call_copy_operate(client: &Client, args: &Args) -> Result<Sent, String>
             .body(
                 arg::<authing::generated::types::FunctionModelOperateIdDto>("body", v)?,
             );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_copy_row_relation(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.copy_row_relation();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::CopyRowRelationDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -7861,6 +9318,25 @@ async fn call_list_row(client: &Client, args: &Args) -> Result<Sent, String> {
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_get_all_metadata(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.get_all_metadata();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::GetAllRowDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_all_metadata_row(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_all_metadata_row();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::GetAllRowVyScrollidDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_get_import_template(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_import_template();
     if let Some(v) = args.params.get("modelId") {
@@ -7936,6 +9412,25 @@ async fn call_get_relation_value(client: &Client, args: &Args) -> Result<Sent, S
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_get_relation_details(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_relation_details();
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_get_metadata_group_list(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.get_metadata_group_list();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::MetadataGroupDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_import_metadata(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.import_metadata();
     if let Some(v) = &args.body {
@@ -7978,6 +9473,14 @@ async fn call_list_operate(client: &Client, args: &Args) -> Result<Sent, String>
     }
     if let Some(v) = args.params.get("limit") {
         b = b.limit(arg::<i64>("limit", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_relation_search(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.relation_search();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::RelationSearchDto>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -8108,6 +9611,22 @@ async fn call_pub_user_event(client: &Client, args: &Args) -> Result<Sent, Strin
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_quick_filter_invitee_list(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.quick_filter_invitee_list();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::QuickFilterInvitationUserDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_refresh_application_secret(
     client: &Client,
     args: &Args,
@@ -8138,6 +9657,19 @@ async fn call_remove_department_members(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_remove(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.remove();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::DeleteDeviceExclusiveValidScopeSettingsByIdsDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_remove_group_members(
     client: &Client,
     args: &Args,
@@ -8147,6 +9679,54 @@ async fn call_remove_group_members(
         b = b
             .body(
                 arg::<authing::generated::types::RemoveGroupMembersReqDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_remove_policy_user_attribution(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.remove_policy_user_attribution();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::RemoveInvitationPolicyUserAttributionDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_remove_user_attribution_main_department(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.remove_user_attribution_main_department();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::RemoveInvitationPolicyUserAttributionMainDepartmentDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_remove_policy_user_attributions_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.remove_policy_user_attributions_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::RemoveInvitationPolicyUserAttributionsBatchDto,
+                >("body", v)?,
             );
     }
     Ok(sent(b.send().await))
@@ -8241,6 +9821,52 @@ async fn call_reupload_pipeline_function(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_revert_roster_invitation(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.revert_roster_invitation();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::RevertRosterInvitationDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_revert_roster_invitation_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.revert_roster_invitation_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::RevertRosterInvitationBatchDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_review_tenant_enterprise_certification(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.review_tenant_enterprise_certification();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::ReviewTenantEnterpriseCertificationBodyDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_revoke_application_access(
     client: &Client,
     args: &Args,
@@ -8325,6 +9951,22 @@ async fn call_delete_risk_list_policy_by_id(
     let mut b = client.delete_risk_list_policy_by_id();
     if let Some(v) = args.params.get("id") {
         b = b.id(arg::<::std::string::String>("id", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_save_invitation_policies(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.save_invitation_policies();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::SaveDeviceExclusiveValidScopeSettingsDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -8446,6 +10088,34 @@ async fn call_send_invite_tenant_user_email(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_send_roster_invitation(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.send_roster_invitation();
+    if let Some(v) = &args.body {
+        b = b
+            .body(arg::<authing::generated::types::SendRosterInvitationDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_send_roster_invitation_batch(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.send_roster_invitation_batch();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::SendRosterInvitationBatchDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_send_sms_batch(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.send_sms_batch();
     if let Some(v) = &args.body {
@@ -8466,6 +10136,22 @@ async fn call_set_custom_fields(client: &Client, args: &Args) -> Result<Sent, St
     let mut b = client.set_custom_fields();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::SetCustomFieldsReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_set_user_attribution_main_department(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.set_user_attribution_main_department();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::SetInvitationPolicyUserAttributionMainDepartmentDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
@@ -8713,6 +10399,14 @@ async fn call_update_access_key(client: &Client, args: &Args) -> Result<Sent, St
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_update_application(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.update_application();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::UpdateApplicationDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_update_application_mfa_settings(
     client: &Client,
     args: &Args,
@@ -8801,6 +10495,30 @@ async fn call_update_node_status(client: &Client, args: &Args) -> Result<Sent, S
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_update_rule_settings(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_rule_settings();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::UpdateDeviceExclusiveRuleDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.update_dnef();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::UpdateDnefReq>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_update_email_template(
     client: &Client,
     args: &Args,
@@ -8843,6 +10561,72 @@ async fn call_update_group(client: &Client, args: &Args) -> Result<Sent, String>
     let mut b = client.update_group();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::UpdateGroupReqDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_invitation_policy(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_invitation_policy();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::UpdateInvitationPolicyDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_invite_email_template(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_invite_email_template();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::UpdateEmailTemplateDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_register_extends_fields(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_register_extends_fields();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::PolicyExtendsFieldsDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_invitation_roster(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_invitation_roster();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<authing::generated::types::UpdateInvitationRosterDto>("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_batch_bind_policy(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.batch_bind_policy();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::BatchBindPolicy>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_batch_unbind_policy(client: &Client, args: &Args) -> Result<Sent, String> {
+    let mut b = client.batch_unbind_policy();
+    if let Some(v) = &args.body {
+        b = b.body(arg::<authing::generated::types::BatchUnbindPolicy>("body", v)?);
     }
     Ok(sent(b.send().await))
 }
@@ -9065,10 +10849,42 @@ async fn call_update_tenant_cooperator(
     Ok(sent(b.send().await))
 }
 #[allow(unused_variables, unused_mut)]
+async fn call_update_tenant_enterprise_certification(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_tenant_enterprise_certification();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::CreateTenantEnterpriseCertificationBodyDto,
+                >("body", v)?,
+            );
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
 async fn call_update_tenant_user(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.update_tenant_user();
     if let Some(v) = &args.body {
         b = b.body(arg::<authing::generated::types::UpdateTenantUserDto>("body", v)?);
+    }
+    Ok(sent(b.send().await))
+}
+#[allow(unused_variables, unused_mut)]
+async fn call_update_universal_invitation(
+    client: &Client,
+    args: &Args,
+) -> Result<Sent, String> {
+    let mut b = client.update_universal_invitation();
+    if let Some(v) = &args.body {
+        b = b
+            .body(
+                arg::<
+                    authing::generated::types::UpdateUniversalInvitationDto,
+                >("body", v)?,
+            );
     }
     Ok(sent(b.send().await))
 }
