@@ -2,6 +2,7 @@
 //! and a variant of [`AuthMode`]; [`Auth`] is the one place that dispatches on it.
 //! Both schemes share the management-token request, which also checks a key.
 
+mod js;
 pub mod signature;
 mod token;
 
