@@ -157,7 +157,7 @@ fn request_shape(
     }
 }
 
-fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
     loop {
         if let Some(r) = schema["$ref"].as_str() {
             schema = doc

@@ -57,7 +57,7 @@ pub fn describe<T: DeserializeOwned>(body: &[u8], operation: &str) -> serde_json
 
 /// serde's data errors quote the value they met (`invalid type: string "…", expected
 /// i64`); keep what kind of value it was and what was expected, never the value.
-fn without_values(message: &str) -> String {
+pub(crate) fn without_values(message: &str) -> String {
     let message = message.split(" at line ").next().unwrap_or(message);
     for kind in ["invalid type", "invalid value"] {
         if let Some(rest) = message.strip_prefix(&format!("{kind}: ")) {

@@ -19,6 +19,10 @@ pub use generated::*;
 
 mod date_time;
 mod decode;
+#[rustfmt::skip]
+#[allow(clippy::all)]
+mod generated_operations;
+pub mod operations;
 #[doc(hidden)]
 pub mod paging;
 pub use date_time::LenientDateTime;

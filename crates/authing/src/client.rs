@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use authing_management_gen::progenitor_client::ClientInfo;
 use authing_management_gen::Inner;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::auth::{Auth, TokenEndpoint};
 use crate::config::ManagementClientBuilder;
-use crate::error::Error;
+use crate::error::{decode_hook_error, Error};
 use crate::hooks::{Authed, Plain};
 use crate::transport::Transport;
 
@@ -149,6 +150,24 @@ impl ManagementClient {
     /// The host calls go to.
     pub fn host(&self) -> &str {
         &self.host
+    }
+
+    /// Send a request built outside the generated code through the same hooks as a
+    /// generated call of `operation`: headers, authentication, retries, tracing.
+    pub(crate) async fn send_hooked(
+        &self,
+        mut request: reqwest::Request,
+        operation: &'static str,
+    ) -> Result<reqwest::Response, Error> {
+        use authing_management_gen::Hooks;
+        self.hooks
+            .pre(&mut request, operation)
+            .await
+            .map_err(|e| decode_hook_error(&e))?;
+        self.hooks
+            .exec(self.api.client(), request, operation)
+            .await
+            .map_err(Error::transport)
     }
 
     /// Check the access key now: fetch a management token (both auth modes; in

@@ -41,6 +41,7 @@ mod config;
 mod envelope;
 mod error;
 mod hooks;
+pub mod json;
 mod otp;
 mod paging;
 mod retry;

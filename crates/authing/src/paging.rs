@@ -52,15 +52,49 @@ where
     }
 }
 
-struct Walk<P> {
-    request: P,
-    page: i64,
-    limit: Option<i64>,
+/// Where a walk through a paged list is, and whether it has ended: one rule for the
+/// typed walk and the JSON one ([`crate::ManagementClient::paginate_json`]).
+pub(crate) struct Progress {
+    /// The page to ask for next (from 1).
+    pub page: i64,
+    pub limit: Option<i64>,
     /// The page size to compare against when there is no total: the limit asked
     /// for, else the first page's length.
     page_len: Option<usize>,
     seen: i64,
-    done: bool,
+    pub done: bool,
+}
+
+impl Progress {
+    /// A walk from the page asked for (page 1 if none) in pages of `limit`.
+    pub fn new(page: Option<i64>, limit: Option<i64>) -> Self {
+        let page = page.unwrap_or(1).max(1);
+        Progress {
+            page,
+            limit,
+            page_len: limit.and_then(|l| usize::try_from(l).ok()),
+            // A walk from page 3 of 20 has passed 40 items of the total.
+            seen: limit.map_or(0, |l| (page - 1) * l),
+            done: false,
+        }
+    }
+
+    /// A page came back with `count` items, and the list's total when it has one.
+    pub fn advance(&mut self, count: usize, total: Option<i64>) {
+        self.seen += count as i64;
+        let page_len = *self.page_len.get_or_insert(count);
+        self.done = count == 0
+            || match total {
+                Some(total) => self.seen >= total,
+                None => count < page_len,
+            };
+        self.page += 1;
+    }
+}
+
+struct Walk<P> {
+    request: P,
+    progress: Progress,
 }
 
 fn walk<'a, P>(request: P, limit: Option<i64>) -> BoxStream<'a, Result<P::Item, Error>>
@@ -69,37 +103,26 @@ where
     P::Response: Envelope,
 {
     let (page, _) = request.requested();
-    let page = page.unwrap_or(1).max(1);
     let start = Walk {
         request,
-        page,
-        limit,
-        page_len: limit.and_then(|l| usize::try_from(l).ok()),
-        // A walk from page 3 of 20 has passed 40 items of the total.
-        seen: limit.map_or(0, |l| (page - 1) * l),
-        done: false,
+        progress: Progress::new(page, limit),
     };
     stream::unfold(start, |mut w| async move {
-        if w.done {
+        if w.progress.done {
             return None;
         }
-        let asked = w.request.clone().at_page(w.page, w.limit);
+        let asked = w
+            .request
+            .clone()
+            .at_page(w.progress.page, w.progress.limit);
         let batch: Vec<Result<P::Item, Error>> = match asked.send_page().await.checked() {
             Err(e) => {
-                w.done = true;
+                w.progress.done = true;
                 vec![Err(e)]
             }
             Ok(response) => {
                 let (items, total) = P::items(response);
-                let count = items.len();
-                w.seen += count as i64;
-                let page_len = *w.page_len.get_or_insert(count);
-                w.done = count == 0
-                    || match total {
-                        Some(total) => w.seen >= total,
-                        None => count < page_len,
-                    };
-                w.page += 1;
+                w.progress.advance(items.len(), total);
                 items.into_iter().map(Ok).collect()
             }
         };

@@ -21,6 +21,11 @@ pub enum Command {
     /// TOTP authenticator (MFA) operations.
     #[command(subcommand)]
     Otp(OtpCommand),
+    /// Call any operation of the Management API with JSON arguments; print its answer.
+    #[command(after_long_help = api_help(), after_help = api_help())]
+    Api(ApiArgs),
+    /// Print a shell completion script (commands, flags and operation names).
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -30,15 +35,16 @@ pub enum OtpCommand {
     Import(ImportArgs),
 }
 
+/// How credentials are found, for every command's help.
+const CREDENTIALS_HELP: &str =
+    "Credentials: the flags below, else AUTHING_ACCESS_KEY_ID, AUTHING_ACCESS_KEY_SECRET,\n\
+     AUTHING_HOST (default https://api.authing.cn), AUTHING_AUTH_MODE (token|signature),\n\
+     read by the authing SDK's own rules (set but empty is an error). The secret is never\n\
+     taken on the command line (it would show in `ps` and shell history).";
+
 /// `otp import --help`: how credentials are found, then the exit codes.
 fn import_help() -> String {
-    format!(
-        "Credentials: the flags below, else AUTHING_ACCESS_KEY_ID, AUTHING_ACCESS_KEY_SECRET,\n\
-         AUTHING_HOST (default https://api.authing.cn), AUTHING_AUTH_MODE (token|signature),\n\
-         read by the authing SDK's own rules (set but empty is an error). The secret is never\n\
-         taken on the command line (it would show in `ps` and shell history).\n\n{}",
-        crate::exit::help()
-    )
+    format!("{CREDENTIALS_HELP}\n\n{}", crate::exit::help())
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +106,19 @@ pub struct ImportArgs {
     #[arg(long)]
     pub skip_invalid: bool,
 
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Import into an embedded local emulator seeded with the file's users, then
+    /// verify: a rehearsal that needs no Authing account (in builds with the
+    /// `rehearsal` feature, the default).
+    #[arg(long)]
+    pub emulator: bool,
+}
+
+/// Where to connect and how to authenticate (every command that calls Authing).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
     /// Authing API host [default: AUTHING_HOST, else https://api.authing.cn].
     #[arg(long, conflicts_with = "emulator")]
     pub host: Option<String>,
@@ -115,12 +134,6 @@ pub struct ImportArgs {
     /// How calls are authenticated [default: AUTHING_AUTH_MODE, else token].
     #[arg(long, value_enum, conflicts_with = "emulator")]
     pub auth_mode: Option<AuthModeArg>,
-
-    /// Import into an embedded local emulator seeded with the file's users, then
-    /// verify: a rehearsal that needs no Authing account (in builds with the
-    /// `rehearsal` feature, the default).
-    #[arg(long)]
-    pub emulator: bool,
 }
 
 /// `--auth-mode`.
@@ -139,4 +152,111 @@ impl From<AuthModeArg> for authing::AuthMode {
             AuthModeArg::Signature => authing::AuthMode::Signature,
         }
     }
+}
+
+/// `api --help`: how operations are named and arguments typed, credentials, exit codes.
+fn api_help() -> String {
+    format!(
+        "OPERATION is the SDK's method name (list_users), Authing's operationId\n\
+         (UsersManagementController_listUsers) or \"METHOD /api/v3/path\" (a concrete path\n\
+         gives the path parameters). `authing api --list [WORD]` lists them.\n\n\
+         Arguments are checked against Authing's document before anything is sent:\n\
+         -F KEY=VALUE sets a path or query parameter, or a top-level field of the body,\n\
+         typed as the document types it (numbers, true/false; objects as JSON). An array\n\
+         takes items separated by commas (-F userIds=a,b), repeated flags\n\
+         (-F userIds=a -F userIds=b) or a JSON array (-F 'userIds=[\"a,1\"]').\n\
+         --data is the JSON body (for an operation without one: an object of its\n\
+         parameters). --query KEY=VALUE is sent as given, unchecked.\n\n\
+         The answer's JSON goes to stdout (pretty on a terminal, one line when piped);\n\
+         an error's statusCode, apiCode, message and requestId go to stderr.\n\n\
+         {CREDENTIALS_HELP}\n\n{}",
+        crate::exit::help()
+    )
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The operation: SDK method name, operationId, or "METHOD /path".
+    #[arg(
+        value_parser = OperationName,
+        hide_possible_values = true,
+        required_unless_present = "list"
+    )]
+    pub operation: Option<String>,
+
+    /// List the operations (name, method, path, summary); with WORD, those whose
+    /// name, operationId, path or summary contains it.
+    #[arg(long, value_name = "WORD", num_args = 0..=1, default_missing_value = "")]
+    pub list: Option<String>,
+
+    /// A parameter or top-level body field, typed by the document (repeatable).
+    #[arg(short = 'F', long = "field", value_name = "KEY=VALUE")]
+    pub fields: Vec<String>,
+
+    /// The JSON body, inline or from @FILE (@- reads stdin).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub data: Option<String>,
+
+    /// A query pair sent as given, unchecked (repeatable).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub query: Vec<String>,
+
+    /// Print only the answer's `data`.
+    #[arg(long)]
+    pub data_only: bool,
+
+    /// Walk every page (operations that page) and print one item per line.
+    #[arg(long)]
+    pub paginate: bool,
+
+    /// Log each attempt (operation, HTTP status, statusCode, requestId, duration) on
+    /// stderr; -vv for more. RUST_LOG, when set, decides instead.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// Call an embedded local emulator (fresh and empty for this call) instead of
+    /// Authing (in builds with the `rehearsal` feature, the default).
+    #[arg(long)]
+    pub emulator: bool,
+}
+
+/// OPERATION: any text (a path is one too), offering the operation names to shell
+/// completion.
+#[derive(Clone, Debug)]
+pub struct OperationName;
+
+impl clap::builder::TypedValueParser for OperationName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        use clap::builder::PossibleValue;
+        let names = authing::json::OPERATIONS.iter().flat_map(|op| {
+            [
+                PossibleValue::new(op.name).help(op.summary),
+                PossibleValue::new(op.operation_id),
+            ]
+        });
+        Some(Box::new(names))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

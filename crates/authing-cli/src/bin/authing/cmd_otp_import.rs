@@ -84,7 +84,7 @@ pub async fn run(args: ImportArgs) -> i32 {
     let client = if args.emulator {
         None
     } else {
-        match credentials::client(&args) {
+        match credentials::client(&args.connection) {
             Ok(Some(c)) => Some(c),
             Ok(None) if args.dry_run => None,
             Ok(None) => {

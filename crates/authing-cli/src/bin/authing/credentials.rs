@@ -4,11 +4,11 @@
 
 use authing::{ManagementClient, Secret};
 
-use crate::cli::ImportArgs;
+use crate::cli::ConnectionArgs;
 
 /// `Ok(None)` when no access key is given at all (a dry run can do without); an
 /// error naming the variable or flag that is wrong otherwise.
-pub fn client(args: &ImportArgs) -> Result<Option<ManagementClient>, String> {
+pub fn client(args: &ConnectionArgs) -> Result<Option<ManagementClient>, String> {
     let mut builder = ManagementClient::builder()
         .with_env()
         .map_err(|e| e.to_string())?;

@@ -10,6 +10,9 @@ pub const OK: i32 = 0;
 pub const SOME_FAILED: i32 = 1;
 /// Bad command line (clap's own code).
 pub const USAGE: i32 = 2;
+/// `authing api`: Authing refused the call (statusCode other than 200, or an HTTP
+/// error status) or answered something that is not JSON.
+pub const API_ERROR: i32 = 3;
 /// The input has invalid records (or cannot be read): nothing was sent.
 pub const INVALID_INPUT: i32 = 65;
 /// The input file cannot be opened.
@@ -37,6 +40,12 @@ pub const TABLE: &[(i32, &str)] = &[
          failed, --verify mismatch): see the report",
     ),
     (USAGE, "usage error"),
+    (
+        API_ERROR,
+        "authing api: Authing refused the call (statusCode other than 200, or an HTTP \
+         error status; its statusCode, apiCode, message and requestId are on stderr) or \
+         answered something that is not JSON",
+    ),
     (INVALID_INPUT, "invalid input: nothing was sent"),
     (NO_INPUT, "the input file cannot be opened"),
     (
@@ -116,6 +125,20 @@ pub fn for_report(report: &Report, dry_run: bool) -> i32 {
     }
 }
 
+/// The code for a failed `authing api` call: transient failures and refused keys as
+/// `otp import` sorts them, a request refused before sending as invalid input, every
+/// other answer of Authing's as [`API_ERROR`].
+pub fn for_api_error(e: &authing::Error) -> i32 {
+    use authing_cli::service::{classify, Failure};
+    match (e, classify(e)) {
+        (authing::Error::InvalidRequest(_), _) => INVALID_INPUT,
+        (authing::Error::Config(_), _) => CONFIG,
+        (_, Failure::Unavailable(_)) => UNAVAILABLE,
+        (_, Failure::Auth(_)) => AUTH,
+        _ => API_ERROR,
+    }
+}
+
 /// Runs `main`, turning a panic anywhere on its thread into [`INTERNAL`] (the panic
 /// hook has already printed where).
 pub fn guarded(main: impl FnOnce() -> i32 + std::panic::UnwindSafe) -> i32 {
@@ -165,10 +188,14 @@ mod tests {
             .find_subcommand_mut("otp")
             .and_then(|otp| otp.find_subcommand_mut("import"))
             .expect("otp import");
-        let help = words(&import.render_long_help().to_string());
-        for (code, meaning) in TABLE {
-            let row = words(&format!("{code} {meaning}"));
-            assert!(help.contains(&row), "help lacks `{row}`:\n{help}");
+        let import_help = words(&import.render_long_help().to_string());
+        let api = cli.find_subcommand_mut("api").expect("api");
+        let api_help = words(&api.render_long_help().to_string());
+        for help in [import_help, api_help] {
+            for (code, meaning) in TABLE {
+                let row = words(&format!("{code} {meaning}"));
+                assert!(help.contains(&row), "help lacks `{row}`:\n{help}");
+            }
         }
     }
 

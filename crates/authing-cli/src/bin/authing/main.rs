@@ -2,7 +2,11 @@
 //! command (`cmd_*.rs`); the engine behind them is the `authing_cli` library, which
 //! prints nothing: presentation, exit codes and the progress bar live here.
 
+mod api_lookup;
+mod api_request;
 mod cli;
+mod cmd_api;
+mod cmd_completions;
 mod cmd_otp_import;
 mod credentials;
 mod exit;
@@ -24,7 +28,11 @@ fn main() {
 /// Parses the command line and runs; returns the exit code.
 fn run() -> i32 {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(match &cli.command {
+        Command::Api(args) => ["warn", "warn,authing=debug", "warn,authing=trace"]
+            [usize::from(args.verbose.min(2))],
+        _ => "warn",
+    });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -38,16 +46,19 @@ fn run() -> i32 {
     };
     let code = match cli.command {
         Command::Otp(OtpCommand::Import(args)) => runtime.block_on(cmd_otp_import::run(args)),
+        Command::Api(args) => runtime.block_on(cmd_api::run(args)),
+        Command::Completions(args) => cmd_completions::run(args),
     };
     // Do not wait for stray blocking readers (e.g. a Keycloak parser) on the way out.
     runtime.shutdown_timeout(Duration::from_millis(100));
     code
 }
 
-/// Logs go to stderr, filtered by RUST_LOG (default: warnings).
-fn init_tracing() {
+/// Logs go to stderr, filtered by RUST_LOG (else by `default`: warnings, or more with
+/// `authing api -v`).
+fn init_tracing(default: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

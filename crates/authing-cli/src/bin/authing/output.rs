@@ -25,12 +25,17 @@ pub fn stderr_line(text: impl std::fmt::Display) {
 /// Stdout that tolerates a closed pipe (`authing ... | head`): writing stops
 /// quietly instead of panicking, and the run goes on to its end (journal intact).
 #[derive(Debug, Default)]
-struct Stdout {
+pub struct Stdout {
     closed: bool,
 }
 
 impl Stdout {
-    fn line(&mut self, text: &str) {
+    /// Whether a write found stdout closed (nothing more is written).
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    pub fn line(&mut self, text: &str) {
         if self.closed {
             return;
         }
