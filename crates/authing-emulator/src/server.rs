@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use crate::faults::{Faults, THROTTLE_MESSAGE};
 use crate::handlers::{self, Reply};
+use crate::query::Query;
 use crate::spec::{self, RouteMatch};
 use crate::state::Inner;
 use crate::{admin, auth, operation};
@@ -139,15 +140,9 @@ async fn process(
     body: Body,
     path_params: &[(String, String)],
 ) -> Reply {
-    let query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // Parsed once, as Express parses it: handlers, validation and the HMAC verifier must all
+    // read the same request.
+    let query = Query::parse(parts.uri.query().unwrap_or_default());
     let bytes = match read_body(body, &parts.headers, inner.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(reply) => return reply,

@@ -11,6 +11,7 @@ mod users;
 use serde_json::{json, Value};
 
 use crate::operation as op;
+use crate::query::Query;
 use crate::state::Inner;
 use crate::synth::{self, Unemulated};
 
@@ -72,18 +73,13 @@ impl Reply {
 /// What a handler gets: the operation, its query pairs and its JSON body (`Null` for GET).
 pub struct Call<'a> {
     pub operation_id: &'a str,
-    pub query: &'a [(String, String)],
+    pub query: &'a Query,
     pub body: &'a Value,
 }
 
 impl Call<'_> {
     fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+        self.query.str(name)
     }
 
     fn body_str(&self, name: &str) -> Option<String> {
