@@ -68,14 +68,6 @@ impl<T> Ordered<T> {
     pub fn into_iter_pairs(self) -> impl Iterator<Item = (String, T)> {
         self.0.into_iter()
     }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 /// The index a key denotes when JavaScript treats it as an array index: the canonical

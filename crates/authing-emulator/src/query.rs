@@ -51,15 +51,6 @@ impl Query {
         }
     }
 
-    /// Builds a query from name/value pairs (tests and callers that have pairs at hand).
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Query {
-        let raw: Vec<String> = pairs
-            .into_iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect();
-        Query::parse(&raw.join("&"))
-    }
-
     pub fn get(&self, name: &str) -> Option<&Js> {
         self.0.get(name)
     }
@@ -116,10 +107,6 @@ impl Query {
         self.0.iter()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// The whole query as one JSON text (stable for a given query).
     pub fn to_json(&self) -> String {
         Js::Obj(self.0.clone()).stringify()
@@ -149,10 +136,6 @@ fn decode(text: &str) -> String {
         i += 1;
     }
     String::from_utf8(out).unwrap_or(text)
-}
-
-fn encode(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// A value while `qs` builds it: arrays may have holes until the end.
@@ -405,7 +388,5 @@ mod tests {
         assert_eq!(q.number("n"), Some(1000.0));
         assert_eq!(q.str("empty"), None);
         assert_eq!(q.str("ids"), None, "an array is not a string");
-        let pairs = Query::from_pairs([("a b", "c&d")]);
-        assert_eq!(pairs.str("a b"), Some("c&d"));
     }
 }

@@ -91,7 +91,8 @@ impl Inner {
         let count = users.len();
         let users: Vec<NewUser> = users.into_iter().map(NewUser::from).collect();
         self.lock_store()
-            .insert_all(users, true)
+            .users
+            .insert_all(users, true, crate::store::now_ms())
             .map_err(|c| Error::InvalidSeed(c.to_string()))?;
         Ok(count)
     }
