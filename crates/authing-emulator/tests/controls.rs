@@ -4,76 +4,17 @@
 use std::time::Duration;
 
 use authing_emulator::{operation, Config, Emulator, FaultRule, SeedUser};
-use reqwest::Client;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const AK: &str = "ak-controls";
-const SK: &str = "sk-controls-secret-0123456789";
-const POOL: &str = "pool-controls";
+mod support;
+
+use reqwest::Method;
+use support::{Api, AK, POOL, SK};
 
 fn config() -> Config {
     Config {
-        access_key_id: Some(AK.into()),
-        access_key_secret: Some(SK.into()),
-        userpool_id: Some(POOL.into()),
         seed_users: vec![SeedUser::new("u1").email("alice@example.com")],
-        ..Config::default()
-    }
-}
-
-/// A client with a management token for `base_url`.
-struct Api {
-    http: Client,
-    base: String,
-    token: String,
-}
-
-impl Api {
-    async fn new(base: String) -> Api {
-        let http = Client::new();
-        let answer: Value = http
-            .post(format!("{base}/api/v3/get-management-token"))
-            .json(&json!({"accessKeyId": AK, "accessKeySecret": SK}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = answer["data"]["access_token"].as_str().unwrap().to_string();
-        Api { http, base, token }
-    }
-
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("x-authing-userpool-id", POOL);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, None).await
-    }
-
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, Some(body)).await
-    }
-
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}/_emulator/{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        ..support::config()
     }
 }
 
@@ -88,7 +29,7 @@ async fn the_request_log_names_each_exchange_and_holds_no_secret() {
     let api = Api::new(emu.base_url()).await;
     api.get("/api/v3/get-user?userId=u1").await;
     api.get("/api/v3/get-user?userId=nobody").await;
-    api.admin(reqwest::Method::GET, "health", None).await;
+    api.admin(Method::GET, "health", None).await;
     let import = json!({"list": [{"userId": "u1", "otp": {"secret": "HZ2F6J3AGNAVSOTV"}}]});
     api.post("/api/v3/import-otp", import).await;
 
@@ -111,18 +52,18 @@ async fn the_request_log_names_each_exchange_and_holds_no_secret() {
     assert!(log.iter().all(|e| e.request_id.len() == 36 && e.duration_ms >= 0.0));
 
     let (status, body) = api
-        .admin(reqwest::Method::GET, "requests?operation=UsersManagementController_getUser&limit=1", None)
+        .admin(Method::GET, "requests?operation=UsersManagementController_getUser&limit=1", None)
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["requests"].as_array().unwrap().len(), 1);
     assert_eq!(body["requests"][0]["statusCode"], 404);
     assert_eq!((body["total"].as_u64(), body["capacity"].as_u64()), (Some(4), Some(3)));
-    let (_, all) = api.admin(reqwest::Method::GET, "requests", None).await;
+    let (_, all) = api.admin(Method::GET, "requests", None).await;
     let text = all.to_string();
     for secret in [SK, "HZ2F6J3AGNAVSOTV", &api.token, "nobody"] {
         assert!(!text.contains(secret), "{secret} in the request log");
     }
-    api.admin(reqwest::Method::DELETE, "requests", None).await;
+    api.admin(Method::DELETE, "requests", None).await;
     assert!(emu.requests().is_empty());
     emu.shutdown().await;
 }
@@ -132,7 +73,7 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
     let emu = Emulator::start(config()).await.unwrap();
     let api = Api::new(emu.base_url()).await;
     let rule = json!({"operation": operation::GET_USER, "status": 503, "count": 2});
-    let (status, added) = api.admin(reqwest::Method::POST, "fault-rules", Some(rule)).await;
+    let (status, added) = api.admin(Method::POST, "fault-rules", Some(rule)).await;
     assert_eq!(status, 200, "{added}");
     let id = added["id"].as_u64().unwrap();
     for _ in 0..2 {
@@ -145,7 +86,7 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
     // Other operations were never touched.
     let (_, body) = api.get("/api/v3/get-user-mfa-info?userId=u1").await;
     assert_eq!(body["statusCode"], 200);
-    let (_, rules) = api.admin(reqwest::Method::GET, "fault-rules", None).await;
+    let (_, rules) = api.admin(Method::GET, "fault-rules", None).await;
     assert_eq!((rules[0]["fired"].as_u64(), rules[0]["count"].as_u64()), (Some(2), Some(0)));
     let faults: Vec<_> = emu.requests().into_iter().filter_map(|e| e.fault).collect();
     assert_eq!(faults, [format!("rule {id}"), format!("rule {id}")]);
@@ -162,7 +103,7 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
     assert!(emu.export()[0].otp.is_none(), "a faulted request changes nothing");
     assert!(emu.remove_fault_rule(business));
     let (status, _) = api
-        .admin(reqwest::Method::DELETE, &format!("fault-rules/{business}"), None)
+        .admin(Method::DELETE, &format!("fault-rules/{business}"), None)
         .await;
     assert_eq!(status, 404, "already removed");
 
@@ -186,7 +127,7 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
         (json!({"operation": "*", "status": 500, "probability": 3}), "probability"),
         (json!({"operation": "*", "statuss": 500}), "statuss"),
     ] {
-        let (status, body) = api.admin(reqwest::Method::POST, "fault-rules", Some(rule)).await;
+        let (status, body) = api.admin(Method::POST, "fault-rules", Some(rule)).await;
         assert_eq!(status, 400);
         assert!(body["message"].as_str().unwrap().contains(why), "{body}");
     }
@@ -232,7 +173,7 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
     api.post("/api/v3/create-role", json!({"code": "saved-role"})).await;
     let assign = json!({"code": "saved-role", "targets": [{"targetType": "USER", "targetIdentifier": id}]});
     api.post("/api/v3/assign-role", assign).await;
-    let (status, body) = api.admin(reqwest::Method::POST, "snapshot", None).await;
+    let (status, body) = api.admin(Method::POST, "snapshot", None).await;
     assert_eq!(status, 200, "{body}");
     #[cfg(unix)]
     {
@@ -268,7 +209,7 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
     let emu = Emulator::start(config()).await.unwrap();
     assert!(matches!(emu.snapshot(), Err(authing_emulator::Error::NoStateFile)));
     let api = Api::new(emu.base_url()).await;
-    let (status, _) = api.admin(reqwest::Method::POST, "snapshot", None).await;
+    let (status, _) = api.admin(Method::POST, "snapshot", None).await;
     assert_eq!(status, 409);
     emu.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
@@ -278,18 +219,18 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
 async fn state_can_be_read_and_replaced_through_the_admin_api() {
     let emu = Emulator::start(config()).await.unwrap();
     let api = Api::new(emu.base_url()).await;
-    let (_, state) = api.admin(reqwest::Method::GET, "state", None).await;
+    let (_, state) = api.admin(Method::GET, "state", None).await;
     assert_eq!(state["users"][0]["userId"], "u1");
     let mut state = state;
     state["users"][0]["email"] = json!("renamed@example.com");
-    let (status, body) = api.admin(reqwest::Method::PUT, "state", Some(state)).await;
+    let (status, body) = api.admin(Method::PUT, "state", Some(state)).await;
     assert_eq!(status, 200, "{body}");
     let (_, user) = api
         .get("/api/v3/get-user?userId=RENAMED@example.com&userIdType=email")
         .await;
     assert_eq!(user["data"]["userId"], "u1");
     let (status, body) = api
-        .admin(reqwest::Method::PUT, "state", Some(json!({"version": 1, "users": [{"userId": 1}]})))
+        .admin(Method::PUT, "state", Some(json!({"version": 1, "users": [{"userId": 1}]})))
         .await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("invalid state"));
