@@ -193,7 +193,10 @@ mod tests {
             ..FaultRule::new("op-c", 0)
         });
         let firing = rules.fire("op-c").unwrap();
-        assert_eq!((firing.rule, firing.latency_ms, firing.answer), (latency, 5, None));
+        assert_eq!(
+            (firing.rule, firing.latency_ms, firing.answer),
+            (latency, 5, None)
+        );
     }
 
     #[test]
@@ -203,11 +206,14 @@ mod tests {
         assert!(FaultRule::new("*", 503).validate(known).is_ok());
         let err = FaultRule::new("unknown", 503).validate(known).unwrap_err();
         assert!(err.contains("unknown"), "{err}");
-        let err = FaultRule::new("known", 503).probability(2.0).validate(known);
+        let err = FaultRule::new("known", 503)
+            .probability(2.0)
+            .validate(known);
         assert!(err.unwrap_err().contains("probability"));
         let err = FaultRule::new("known", 1000).validate(known);
         assert!(err.unwrap_err().contains("status"));
-        let json: FaultRule = serde_json::from_str(r#"{"operation":"known","status":429}"#).unwrap();
+        let json: FaultRule =
+            serde_json::from_str(r#"{"operation":"known","status":429}"#).unwrap();
         assert_eq!(json.probability, 1.0);
         assert!(serde_json::from_str::<FaultRule>(r#"{"operation":"x","stauts":1}"#).is_err());
     }

@@ -102,7 +102,12 @@ impl Js {
             }
             Some(b'[') => {
                 let items: Vec<&RawValue> = serde_json::from_str(text)?;
-                Js::Arr(items.into_iter().map(Js::from_raw).collect::<Result<_, _>>()?)
+                Js::Arr(
+                    items
+                        .into_iter()
+                        .map(Js::from_raw)
+                        .collect::<Result<_, _>>()?,
+                )
             }
             Some(b'"') => Js::Str(serde_json::from_str(text)?),
             Some(b't') => Js::Bool(true),

@@ -122,7 +122,9 @@ fn decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
             match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                 Some(byte) => {
                     out.push(byte);
@@ -373,7 +375,10 @@ mod tests {
     #[test]
     fn decoding_as_qs_does() {
         assert_eq!(json("q=a+b%20c&e=%E4%B8%AD"), r#"{"q":"a b c","e":"中"}"#);
-        assert_eq!(json("bad=%E4%B8&pct=100%"), r#"{"bad":"%E4%B8","pct":"100%"}"#);
+        assert_eq!(
+            json("bad=%E4%B8&pct=100%"),
+            r#"{"bad":"%E4%B8","pct":"100%"}"#
+        );
         let many: Vec<String> = (0..1005).map(|i| format!("k{i}=v")).collect();
         assert_eq!(Query::parse(&many.join("&")).iter().count(), 1000);
     }

@@ -37,7 +37,10 @@ async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let started = Instant::now();
     let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let (method, path) = (request.method().to_string(), request.uri().path().to_string());
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_string(),
+    );
     let mut trace = Trace::default();
     let mut response = catch_panics(
         dispatch(&inner, request, &request_id, &mut trace),
@@ -183,7 +186,13 @@ async fn dispatch(
         } else {
             "maxRps".to_string()
         };
-        trace.record(inner, Some(&op.id), &status.to_string(), Some(status), Some(&fault));
+        trace.record(
+            inner,
+            Some(&op.id),
+            &status.to_string(),
+            Some(status),
+            Some(&fault),
+        );
         return fault_response(status, &faults, request_id);
     }
     let drop_connection = faults.roll_drop();

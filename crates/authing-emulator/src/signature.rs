@@ -34,7 +34,10 @@ pub fn signature_params(
     body: Option<&str>,
 ) -> Vec<(String, String)> {
     if method == http::Method::GET {
-        return query.iter().map(|(k, v)| (k.clone(), v.to_param())).collect();
+        return query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_param()))
+            .collect();
     }
     match body.map(Js::parse) {
         Some(Ok(Js::Obj(object))) => object
@@ -170,8 +173,8 @@ pub fn verify_signature(
     // object had only undefined values); a Node.js server sees no parameters either way.
     let with_question_mark = params.is_empty().then(|| format!("{to_sign}?"));
     let matches = |text: &str| {
-        let mut mac = Hmac::<Sha1>::new_from_slice(ctx.access_key_secret.as_bytes())
-            .expect("any key length");
+        let mut mac =
+            Hmac::<Sha1>::new_from_slice(ctx.access_key_secret.as_bytes()).expect("any key length");
         mac.update(text.as_bytes());
         mac.verify_slice(&signature).is_ok()
     };
@@ -209,7 +212,9 @@ mod tests {
         let params = signature_params(
             &http::Method::POST,
             &Query::default(),
-            Some(r#"{"z": 1.0, "list": [ {"b": "x y", "a": true, "e": 1e21} ], "s": "t", "n": null}"#),
+            Some(
+                r#"{"z": 1.0, "list": [ {"b": "x y", "a": true, "e": 1e21} ], "s": "t", "n": null}"#,
+            ),
         );
         assert_eq!(
             string_to_sign("POST", &headers, "/api/v3/import-otp", &params),

@@ -73,9 +73,9 @@ impl Inner {
         };
         if let Some(path) = &inner.state_file {
             if let Some(state) = read_state_file(path).map_err(Error::InvalidState)? {
-                inner.restore(state).map_err(|e| {
-                    Error::InvalidState(format!("{}: {e}", path.display()))
-                })?;
+                inner
+                    .restore(state)
+                    .map_err(|e| Error::InvalidState(format!("{}: {e}", path.display())))?;
             }
         }
         inner.seed(config.seed_users.clone())?;

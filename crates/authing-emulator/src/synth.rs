@@ -519,7 +519,10 @@ mod tests {
         let seed = request_seed("op", &query, &json!({"a": 1}));
         assert_eq!(seed, request_seed("op", &query, &json!({"a": 1})));
         assert_ne!(seed, request_seed("other", &query, &json!({"a": 1})));
-        assert_ne!(seed, request_seed("op", &Query::default(), &json!({"a": 1})));
+        assert_ne!(
+            seed,
+            request_seed("op", &Query::default(), &json!({"a": 1}))
+        );
         assert_ne!(seed, request_seed("op", &query, &json!({"a": 2})));
     }
 

@@ -49,15 +49,24 @@ async fn the_request_log_names_each_exchange_and_holds_no_secret() {
     );
     assert_eq!(log[0].path, "/api/v3/get-user");
     assert_eq!(log.last().unwrap().seq, 4);
-    assert!(log.iter().all(|e| e.request_id.len() == 36 && e.duration_ms >= 0.0));
+    assert!(log
+        .iter()
+        .all(|e| e.request_id.len() == 36 && e.duration_ms >= 0.0));
 
     let (status, body) = api
-        .admin(Method::GET, "requests?operation=UsersManagementController_getUser&limit=1", None)
+        .admin(
+            Method::GET,
+            "requests?operation=UsersManagementController_getUser&limit=1",
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(body["requests"].as_array().unwrap().len(), 1);
     assert_eq!(body["requests"][0]["statusCode"], 404);
-    assert_eq!((body["total"].as_u64(), body["capacity"].as_u64()), (Some(4), Some(3)));
+    assert_eq!(
+        (body["total"].as_u64(), body["capacity"].as_u64()),
+        (Some(4), Some(3))
+    );
     let (_, all) = api.admin(Method::GET, "requests", None).await;
     let text = all.to_string();
     for secret in [SK, "HZ2F6J3AGNAVSOTV", &api.token, "nobody"] {
@@ -78,16 +87,27 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
     let id = added["id"].as_u64().unwrap();
     for _ in 0..2 {
         let (status, body) = api.get("/api/v3/get-user?userId=u1").await;
-        assert_eq!((status, body["statusCode"].as_u64()), (503, Some(503)), "{body}");
+        assert_eq!(
+            (status, body["statusCode"].as_u64()),
+            (503, Some(503)),
+            "{body}"
+        );
         assert!(body["requestId"].is_string());
     }
     let (status, body) = api.get("/api/v3/get-user?userId=u1").await;
-    assert_eq!((status, body["statusCode"].as_u64()), (200, Some(200)), "count used up");
+    assert_eq!(
+        (status, body["statusCode"].as_u64()),
+        (200, Some(200)),
+        "count used up"
+    );
     // Other operations were never touched.
     let (_, body) = api.get("/api/v3/get-user-mfa-info?userId=u1").await;
     assert_eq!(body["statusCode"], 200);
     let (_, rules) = api.admin(Method::GET, "fault-rules", None).await;
-    assert_eq!((rules[0]["fired"].as_u64(), rules[0]["count"].as_u64()), (Some(2), Some(0)));
+    assert_eq!(
+        (rules[0]["fired"].as_u64(), rules[0]["count"].as_u64()),
+        (Some(2), Some(0))
+    );
     let faults: Vec<_> = emu.requests().into_iter().filter_map(|e| e.fault).collect();
     assert_eq!(faults, [format!("rule {id}"), format!("rule {id}")]);
 
@@ -100,7 +120,10 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
     assert_eq!((status, answer["statusCode"].as_u64()), (200, Some(500)));
     assert_eq!(answer["apiCode"], 3000);
     assert!(answer["requestId"].is_string());
-    assert!(emu.export()[0].otp.is_none(), "a faulted request changes nothing");
+    assert!(
+        emu.export()[0].otp.is_none(),
+        "a faulted request changes nothing"
+    );
     assert!(emu.remove_fault_rule(business));
     let (status, _) = api
         .admin(Method::DELETE, &format!("fault-rules/{business}"), None)
@@ -123,8 +146,14 @@ async fn fault_rules_hit_one_operation_a_given_number_of_times() {
 
     // Refused rules say why.
     for (rule, why) in [
-        (json!({"operation": "NoSuchOperation", "status": 500}), "NoSuchOperation"),
-        (json!({"operation": "*", "status": 500, "probability": 3}), "probability"),
+        (
+            json!({"operation": "NoSuchOperation", "status": 500}),
+            "NoSuchOperation",
+        ),
+        (
+            json!({"operation": "*", "status": 500, "probability": 3}),
+            "probability",
+        ),
         (json!({"operation": "*", "statuss": 500}), "statuss"),
     ] {
         let (status, body) = api.admin(Method::POST, "fault-rules", Some(rule)).await;
@@ -165,13 +194,18 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
     let emu = Emulator::start(with_state()).await.unwrap();
     let api = Api::new(emu.base_url()).await;
     let (_, created) = api
-        .post("/api/v3/create-user", json!({"email": "saved@example.com", "customData": {"k": 1}}))
+        .post(
+            "/api/v3/create-user",
+            json!({"email": "saved@example.com", "customData": {"k": 1}}),
+        )
         .await;
     let id = created["data"]["userId"].as_str().unwrap().to_string();
     let import = json!({"list": [{"userId": id, "otp": {"secret": "HZ2F6J3AGNAVSOTV"}}]});
     api.post("/api/v3/import-otp", import).await;
-    api.post("/api/v3/create-role", json!({"code": "saved-role"})).await;
-    let assign = json!({"code": "saved-role", "targets": [{"targetType": "USER", "targetIdentifier": id}]});
+    api.post("/api/v3/create-role", json!({"code": "saved-role"}))
+        .await;
+    let assign =
+        json!({"code": "saved-role", "targets": [{"targetType": "USER", "targetIdentifier": id}]});
     api.post("/api/v3/assign-role", assign).await;
     let (status, body) = api.admin(Method::POST, "snapshot", None).await;
     assert_eq!(status, 200, "{body}");
@@ -181,8 +215,11 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "the state holds OTP secrets");
     }
-    api.post("/api/v3/create-group", json!({"code": "after-snapshot", "name": "g", "description": ""}))
-        .await;
+    api.post(
+        "/api/v3/create-group",
+        json!({"code": "after-snapshot", "name": "g", "description": ""}),
+    )
+    .await;
     emu.close().await.unwrap();
 
     let emu = Emulator::start(with_state()).await.unwrap();
@@ -192,9 +229,13 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
         .await;
     assert_eq!(user["data"]["email"], "saved@example.com");
     assert_eq!(user["data"]["customData"], json!({"k": 1}));
-    let (_, secret) = api.get(&format!("/api/v3/get-otp-secret-by-user?userId={id}")).await;
+    let (_, secret) = api
+        .get(&format!("/api/v3/get-otp-secret-by-user?userId={id}"))
+        .await;
     assert_eq!(secret["data"]["secret"], "HZ2F6J3AGNAVSOTV");
-    let (_, roles) = api.get(&format!("/api/v3/get-user-roles?userId={id}")).await;
+    let (_, roles) = api
+        .get(&format!("/api/v3/get-user-roles?userId={id}"))
+        .await;
     assert_eq!(roles["data"]["list"][0]["code"], "saved-role");
     let (_, group) = api.get("/api/v3/get-group?code=after-snapshot").await;
     assert_eq!(group["statusCode"], 200, "written on close too: {group}");
@@ -204,10 +245,16 @@ async fn state_is_saved_on_close_and_snapshot_and_loaded_at_start() {
     std::fs::write(&path, "{\"version\": 1, \"users\": 7}").unwrap();
     let err = Emulator::start(with_state()).await.unwrap_err().to_string();
     assert!(err.contains("state.json"), "{err}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"version\": 1, \"users\": 7}");
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "{\"version\": 1, \"users\": 7}"
+    );
     // Without a state file, a snapshot is refused.
     let emu = Emulator::start(config()).await.unwrap();
-    assert!(matches!(emu.snapshot(), Err(authing_emulator::Error::NoStateFile)));
+    assert!(matches!(
+        emu.snapshot(),
+        Err(authing_emulator::Error::NoStateFile)
+    ));
     let api = Api::new(emu.base_url()).await;
     let (status, _) = api.admin(Method::POST, "snapshot", None).await;
     assert_eq!(status, 409);
@@ -230,7 +277,11 @@ async fn state_can_be_read_and_replaced_through_the_admin_api() {
         .await;
     assert_eq!(user["data"]["userId"], "u1");
     let (status, body) = api
-        .admin(Method::PUT, "state", Some(json!({"version": 1, "users": [{"userId": 1}]})))
+        .admin(
+            Method::PUT,
+            "state",
+            Some(json!({"version": 1, "users": [{"userId": 1}]})),
+        )
         .await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("invalid state"));
@@ -245,7 +296,14 @@ async fn the_binary_keeps_its_state_across_restarts() {
     let path = dir.join("emulator-state.json");
     let start = || async {
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_authing-emulator"))
-            .args(["--port", "0", "--access-key-id", AK, "--access-key-secret", SK])
+            .args([
+                "--port",
+                "0",
+                "--access-key-id",
+                AK,
+                "--access-key-secret",
+                SK,
+            ])
             .args(["--userpool-id", POOL, "--state"])
             .arg(&path)
             .stdout(std::process::Stdio::piped())
@@ -263,10 +321,15 @@ async fn the_binary_keeps_its_state_across_restarts() {
     };
     let (child, url) = start().await;
     let api = Api::new(url).await;
-    let (_, created) = api.post("/api/v3/create-user", json!({"username": "kept"})).await;
+    let (_, created) = api
+        .post("/api/v3/create-user", json!({"username": "kept"}))
+        .await;
     assert_eq!(created["statusCode"], 200, "{created}");
     let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().await.unwrap();
     assert_eq!(out.status.code(), Some(0), "a clean stop");
@@ -274,7 +337,9 @@ async fn the_binary_keeps_its_state_across_restarts() {
 
     let (mut child, url) = start().await;
     let api = Api::new(url).await;
-    let (_, found) = api.get("/api/v3/get-user?userId=kept&userIdType=username").await;
+    let (_, found) = api
+        .get("/api/v3/get-user?userId=kept&userIdType=username")
+        .await;
     assert_eq!(found["statusCode"], 200, "{found}");
     child.kill().await.unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

@@ -727,7 +727,10 @@ async fn users_can_be_created_found_and_listed() {
     assert_eq!(reply["data"]["totalCount"], 0, "{reply}");
     let search = json!({"searchQuery": {"query": {"match_all": {}}}});
     let (_, reply) = post(&http, &emu, &token, "/api/v3/list-users", &search).await;
-    assert_eq!(reply["statusCode"], 501, "searchQuery is not emulated: {reply}");
+    assert_eq!(
+        reply["statusCode"], 501,
+        "searchQuery is not emulated: {reply}"
+    );
 }
 
 #[tokio::test]

@@ -11,7 +11,9 @@ use support::{outcome, start, Api};
 fn seeded() -> Config {
     Config {
         seed_users: vec![
-            SeedUser::new("u1").email("Alice@Example.com").username("alice"),
+            SeedUser::new("u1")
+                .email("Alice@Example.com")
+                .username("alice"),
             SeedUser::new("u2").username("bob").phone("13800000000"),
         ],
         ..support::config()
@@ -25,11 +27,19 @@ async fn refused(api: &Api, path: &str, body: Value) -> (u64, String) {
 #[tokio::test]
 async fn a_success_says_nothing() {
     let (_emu, api) = start(seeded()).await;
-    let (_, body) = api.post("/api/v3/create-user", json!({"username": "carol"})).await;
+    let (_, body) = api
+        .post("/api/v3/create-user", json!({"username": "carol"}))
+        .await;
     assert_eq!(outcome(&body), (200, String::new()));
     let import = json!({"list": [{"userId": "u1", "otp": {"secret": "HZ2F6J3AGNAVSOTV"}}]});
-    assert_eq!(outcome(&api.post("/api/v3/import-otp", import).await.1), (200, String::new()));
-    assert_eq!(outcome(&api.get("/api/v3/get-user?userId=u1").await.1), (200, String::new()));
+    assert_eq!(
+        outcome(&api.post("/api/v3/import-otp", import).await.1),
+        (200, String::new())
+    );
+    assert_eq!(
+        outcome(&api.get("/api/v3/get-user?userId=u1").await.1),
+        (200, String::new())
+    );
 }
 
 #[tokio::test]
@@ -52,18 +62,29 @@ async fn an_unknown_user_is_404_with_authings_message() {
 #[tokio::test]
 async fn a_malformed_user_id_for_its_type_is_400_and_a_well_formed_unknown_one_404() {
     let (_emu, api) = start(seeded()).await;
-    let (_, body) = api.get("/api/v3/get-user?userId=not-an-email&userIdType=email").await;
+    let (_, body) = api
+        .get("/api/v3/get-user?userId=not-an-email&userIdType=email")
+        .await;
     assert_eq!(outcome(&body), (400, "参数 userId 格式错误".into()));
-    let (_, body) = api.get("/api/v3/get-user?userId=x@nowhere.io&userIdType=email").await;
+    let (_, body) = api
+        .get("/api/v3/get-user?userId=x@nowhere.io&userIdType=email")
+        .await;
     assert_eq!(outcome(&body).0, 404);
 }
 
 #[tokio::test]
 async fn a_new_user_has_authings_defaults() {
     let (_emu, api) = start(seeded()).await;
-    let (_, body) = api.post("/api/v3/create-user", json!({"email": "new@example.com"})).await;
+    let (_, body) = api
+        .post("/api/v3/create-user", json!({"email": "new@example.com"}))
+        .await;
     let user = &body["data"];
-    assert!(user["photo"].as_str().is_some_and(|p| p.starts_with("https://")), "{user}");
+    assert!(
+        user["photo"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("https://")),
+        "{user}"
+    );
     assert_eq!(user["loginsCount"], 0);
     assert_eq!(user["status"], "Activated");
     for key in ["lastLogin", "lastIp"] {
@@ -80,11 +101,15 @@ async fn custom_data_identities_and_department_ids_come_only_when_asked_for() {
         assert!(plain["data"].get(key).is_none(), "{key} without its flag");
     }
     let flags = "withCustomData=true&withIdentities=true&withDepartmentIds=true";
-    let (_, asked) = api.get(&format!("/api/v3/get-user?userId=u1&{flags}")).await;
+    let (_, asked) = api
+        .get(&format!("/api/v3/get-user?userId=u1&{flags}"))
+        .await;
     assert_eq!(asked["data"]["customData"], json!({}), "empty, but there");
     assert_eq!(asked["data"]["identities"], json!([]));
     assert_eq!(asked["data"]["departmentIds"], json!([]));
-    let (_, batch) = api.get(&format!("/api/v3/get-user-batch?userIds[]=u1&{flags}")).await;
+    let (_, batch) = api
+        .get(&format!("/api/v3/get-user-batch?userIds[]=u1&{flags}"))
+        .await;
     assert_eq!(batch["data"][0]["identities"], json!([]), "{batch}");
     let (_, legacy) = api.get(&format!("/api/v3/list-users?{flags}")).await;
     assert_eq!(legacy["data"]["list"][0]["customData"], json!({}));
@@ -95,7 +120,10 @@ async fn custom_data_identities_and_department_ids_come_only_when_asked_for() {
     assert!(first.get("identities").is_none());
     // Authing's own test reads customData back from create-user without a flag.
     let (_, created) = api
-        .post("/api/v3/create-user", json!({"username": "cd", "customData": {"age": 30}}))
+        .post(
+            "/api/v3/create-user",
+            json!({"username": "cd", "customData": {"age": 30}}),
+        )
         .await;
     assert_eq!(created["data"]["customData"], json!({"age": 30}));
 }
@@ -104,10 +132,14 @@ async fn custom_data_identities_and_department_ids_come_only_when_asked_for() {
 async fn e_mail_lookup_ignores_case() {
     let (_emu, api) = start(seeded()).await;
     for email in ["alice@example.com", "ALICE@EXAMPLE.COM"] {
-        let (_, body) = api.get(&format!("/api/v3/get-user?userId={email}&userIdType=email")).await;
+        let (_, body) = api
+            .get(&format!("/api/v3/get-user?userId={email}&userIdType=email"))
+            .await;
         assert_eq!(body["data"]["userId"], "u1", "{email}");
     }
-    let (_, body) = api.post("/api/v3/create-user", json!({"email": "alice@EXAMPLE.com"})).await;
+    let (_, body) = api
+        .post("/api/v3/create-user", json!({"email": "alice@EXAMPLE.com"}))
+        .await;
     assert_eq!(outcome(&body).0, 409, "the same address: {body}");
 }
 
@@ -115,13 +147,19 @@ async fn e_mail_lookup_ignores_case() {
 async fn create_user_refuses_what_authing_refuses_with_its_messages() {
     let (emu, api) = start(seeded()).await;
     for (body, message) in [
-        (json!({}), "Must contain one of the following fields: username, phone, email"),
+        (
+            json!({}),
+            "Must contain one of the following fields: username, phone, email",
+        ),
         (json!({"email": "test1@qqq"}), "参数 email 格式错误"),
         (
             json!({"email": "test1@qq.com", "customData": {"intro": "hello".repeat(205)}}),
             "customData must be less than 1024 characters",
         ),
-        (json!({"phoneCountryCode": "+86", "email": "test@qq.com"}), "phone cannot be empty"),
+        (
+            json!({"phoneCountryCode": "+86", "email": "test@qq.com"}),
+            "phone cannot be empty",
+        ),
     ] {
         assert_eq!(
             refused(&api, "/api/v3/create-user", body.clone()).await,
@@ -140,16 +178,32 @@ async fn requests_the_document_overstates_are_accepted_as_the_server_accepts_the
     assert_eq!(refused(&api, "/api/v3/create-group", group).await.0, 200);
     let org = json!({"organizationCode": "o1", "organizationName": "O"});
     let (_, created) = api.post("/api/v3/create-organization", org).await;
-    let root = created["data"]["departmentId"].as_str().unwrap().to_string();
+    let root = created["data"]["departmentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     api.post("/api/v3/create-role", json!({"code": "r1"})).await;
     let role = json!({"code": "r1", "newCode": "r2"});
     assert_eq!(refused(&api, "/api/v3/update-role", role).await.0, 200);
     let rename = json!({"organizationCode": "o1", "departmentId": root, "name": "renamed"});
-    assert_eq!(refused(&api, "/api/v3/update-department", rename).await.0, 200);
+    assert_eq!(
+        refused(&api, "/api/v3/update-department", rename).await.0,
+        200
+    );
     // Synthesized operations: validated, then a synthesized success.
-    assert_eq!(refused(&api, "/api/v3/create-tenant", json!({"name": "t"})).await.0, 200);
+    assert_eq!(
+        refused(&api, "/api/v3/create-tenant", json!({"name": "t"}))
+            .await
+            .0,
+        200
+    );
     let tenant_user = json!({"username": "tu"});
-    assert_eq!(refused(&api, "/api/v3/create-tenant-user", tenant_user).await.0, 200);
+    assert_eq!(
+        refused(&api, "/api/v3/create-tenant-user", tenant_user)
+            .await
+            .0,
+        200
+    );
 }
 
 #[tokio::test]
@@ -161,9 +215,13 @@ async fn paging_and_filter_values_are_checked_with_authings_messages() {
         (json!({"limit": 220}), "limit must less than 50"),
     ] {
         let body = json!({"options": {"pagination": pagination}});
-        assert_eq!(refused(&api, "/api/v3/list-users", body).await, (400, message.into()));
+        assert_eq!(
+            refused(&api, "/api/v3/list-users", body).await,
+            (400, message.into())
+        );
     }
-    let filter = json!({"advancedFilter": [{"field": "status", "operator": "EQUAL", "value": "invalid"}]});
+    let filter =
+        json!({"advancedFilter": [{"field": "status", "operator": "EQUAL", "value": "invalid"}]});
     let expected = (400, "参数 status 格式错误".to_string());
     assert_eq!(refused(&api, "/api/v3/list-users", filter).await, expected);
 }
@@ -172,7 +230,10 @@ async fn paging_and_filter_values_are_checked_with_authings_messages() {
 async fn empty_id_lists_are_refused() {
     let (_emu, api) = start(seeded()).await;
     let expected = (400, "参数 userIds 格式错误".to_string());
-    assert_eq!(refused(&api, "/api/v3/delete-users-batch", json!({"userIds": []})).await, expected);
+    assert_eq!(
+        refused(&api, "/api/v3/delete-users-batch", json!({"userIds": []})).await,
+        expected
+    );
     let (_, body) = api.get("/api/v3/get-user-batch?userIds=").await;
     assert_eq!(outcome(&body).0, 400, "{body}");
 }
@@ -200,17 +261,26 @@ async fn query_arrays_arrive_in_every_form_express_reads() {
 #[tokio::test]
 async fn roles_groups_and_organisations_refuse_with_authings_messages() {
     let (_emu, api) = start(seeded()).await;
-    let assign = |code: &str, namespace: &str, targets: Value| {
-        json!({"code": code, "namespace": namespace, "targets": targets})
-    };
+    let assign = |code: &str, namespace: &str, targets: Value| json!({"code": code, "namespace": namespace, "targets": targets});
     let user = json!([{"targetType": "USER", "targetIdentifier": "u1"}]);
-    api.post("/api/v3/create-role", json!({"code": "admin"})).await;
+    api.post("/api/v3/create-role", json!({"code": "admin"}))
+        .await;
     for (body, message) in [
         (assign("nope", "default", user.clone()), "角色不存在"),
-        (assign("admin", "no-such-namespace", user.clone()), "权限组不存在"),
-        (assign("admin", "default", json!([])), "参数 targets 格式错误"),
         (
-            assign("admin", "default", json!([{"targetType": "USER", "targetIdentifier": "ghost"}])),
+            assign("admin", "no-such-namespace", user.clone()),
+            "权限组不存在",
+        ),
+        (
+            assign("admin", "default", json!([])),
+            "参数 targets 格式错误",
+        ),
+        (
+            assign(
+                "admin",
+                "default",
+                json!([{"targetType": "USER", "targetIdentifier": "ghost"}]),
+            ),
             "用户不存在",
         ),
     ] {
@@ -222,10 +292,18 @@ async fn roles_groups_and_organisations_refuse_with_authings_messages() {
     assert_eq!(outcome(&body).1, "角色不存在");
     for code in ["额!", " "] {
         let (_, body) = api.post("/api/v3/create-role", json!({"code": code})).await;
-        assert_eq!((body["apiCode"].as_u64(), outcome(&body).1), (Some(500), "角色 Code 格式不正确！".into()));
+        assert_eq!(
+            (body["apiCode"].as_u64(), outcome(&body).1),
+            (Some(500), "角色 Code 格式不正确！".into())
+        );
     }
     let long = "1234567891".repeat(10);
-    assert_eq!(refused(&api, "/api/v3/create-role", json!({"code": long})).await.1, "参数 code 格式错误");
+    assert_eq!(
+        refused(&api, "/api/v3/create-role", json!({"code": long}))
+            .await
+            .1,
+        "参数 code 格式错误"
+    );
 
     let group = json!({"code": "dev", "name": "Dev", "description": "d"});
     api.post("/api/v3/create-group", group.clone()).await;
@@ -233,19 +311,41 @@ async fn roles_groups_and_organisations_refuse_with_authings_messages() {
     assert_ne!(status, 200);
     assert_eq!(message, "分组标识符已存在");
     let members = json!({"code": "nope", "userIds": ["u1"]});
-    assert_eq!(refused(&api, "/api/v3/add-group-members", members).await.1, "分组不存在");
+    assert_eq!(
+        refused(&api, "/api/v3/add-group-members", members).await.1,
+        "分组不存在"
+    );
     let members = json!({"code": "dev", "userIds": []});
-    assert_eq!(refused(&api, "/api/v3/add-group-members", members).await.1, "参数 userIds 格式错误");
+    assert_eq!(
+        refused(&api, "/api/v3/add-group-members", members).await.1,
+        "参数 userIds 格式错误"
+    );
 
-    let (_, body) = api.get("/api/v3/get-organization?organizationCode=nope").await;
-    assert_eq!(outcome(&body), (404, "organization not found for code: nope".into()));
+    let (_, body) = api
+        .get("/api/v3/get-organization?organizationCode=nope")
+        .await;
+    assert_eq!(
+        outcome(&body),
+        (404, "organization not found for code: nope".into())
+    );
     let department = json!({"organizationCode": "nope", "departmentId": "d", "userIds": ["u1"]});
     let expected = (404, "organization not found for code: nope".to_string());
-    assert_eq!(refused(&api, "/api/v3/add-department-members", department).await, expected);
+    assert_eq!(
+        refused(&api, "/api/v3/add-department-members", department).await,
+        expected
+    );
     let org = |code: &str| json!({"organizationCode": code, "organizationName": "O"});
-    let long = refused(&api, "/api/v3/create-organization", org(&"1234567891".repeat(10))).await;
+    let long = refused(
+        &api,
+        "/api/v3/create-organization",
+        org(&"1234567891".repeat(10)),
+    )
+    .await;
     assert_eq!(long, (400, "参数 organizationCode 格式错误".into()));
     let odd = refused(&api, "/api/v3/create-organization", org("额！ ")).await;
     assert_eq!(odd, (499, "部门标识符格式不正确！".into()));
-    assert_eq!(refused(&api, "/api/v3/create-organization", org("")).await, (200, String::new()));
+    assert_eq!(
+        refused(&api, "/api/v3/create-organization", org("")).await,
+        (200, String::new())
+    );
 }

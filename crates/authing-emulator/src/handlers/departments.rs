@@ -17,7 +17,10 @@ use crate::store::{format_time, generate_id, now_ms, Department, Store};
 
 /// The document's `DepartmentDto`.
 fn department_json(store: &Store, d: &Department, with_custom_data: bool) -> Value {
-    let parent = d.parent_id.as_deref().and_then(|p| store.orgs.department(p));
+    let parent = d
+        .parent_id
+        .as_deref()
+        .and_then(|p| store.orgs.department(p));
     let mut json = json!({
         "organizationCode": d.organization_code,
         "departmentId": d.id,
@@ -76,7 +79,9 @@ fn find_in_body(store: &Store, call: &Call<'_>) -> Result<usize, Reply> {
 
 fn code_taken(store: &Store, org: &str, code: &str, except: Option<&str>) -> Option<Reply> {
     let taken = store.orgs.departments.iter().any(|d| {
-        d.organization_code == org && d.code.as_deref() == Some(code) && Some(d.id.as_str()) != except
+        d.organization_code == org
+            && d.code.as_deref() == Some(code)
+            && Some(d.id.as_str()) != except
     });
     taken.then(|| Reply::conflict(format!("department code already exists: {code}")))
 }
@@ -95,7 +100,10 @@ pub(super) fn create_department(inner: &Inner, call: &Call<'_>) -> Reply {
         Err(reply) => return reply,
     };
     let code = call.body_str("code");
-    if let Some(reply) = code.as_deref().and_then(|c| code_taken(&store, org, c, None)) {
+    if let Some(reply) = code
+        .as_deref()
+        .and_then(|c| code_taken(&store, org, c, None))
+    {
         return reply;
     }
     let now = now_ms();
@@ -151,7 +159,10 @@ pub(super) fn update_department(inner: &Inner, call: &Call<'_>) -> Reply {
         (d.id.clone(), d.organization_code.clone())
     };
     let code = call.body_str("code");
-    if let Some(reply) = code.as_deref().and_then(|c| code_taken(&store, &org, c, Some(&id))) {
+    if let Some(reply) = code
+        .as_deref()
+        .and_then(|c| code_taken(&store, &org, c, Some(&id)))
+    {
         return reply;
     }
     let parent = match call.body_str("parentDepartmentId") {

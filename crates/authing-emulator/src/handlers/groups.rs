@@ -124,7 +124,11 @@ pub(super) fn list_groups(inner: &Inner, call: &Call<'_>) -> Reply {
         Ok(page) => page,
         Err(reply) => return reply,
     };
-    let keywords = call.query.str("keywords").unwrap_or_default().to_lowercase();
+    let keywords = call
+        .query
+        .str("keywords")
+        .unwrap_or_default()
+        .to_lowercase();
     let store = inner.lock_store();
     let groups: Vec<&Group> = store
         .groups

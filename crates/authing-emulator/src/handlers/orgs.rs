@@ -95,7 +95,12 @@ pub(super) fn create_organization(inner: &Inner, call: &Call<'_>) -> Reply {
         updated_at_ms: now,
         extra: KEPT
             .iter()
-            .filter_map(|k| Some((k.to_string(), body.get(*k).filter(|v| !v.is_null())?.clone())))
+            .filter_map(|k| {
+                Some((
+                    k.to_string(),
+                    body.get(*k).filter(|v| !v.is_null())?.clone(),
+                ))
+            })
             .collect(),
     };
     store.orgs.departments.push(Department {
@@ -120,7 +125,10 @@ pub(super) fn create_organization(inner: &Inner, call: &Call<'_>) -> Reply {
 
 pub(super) fn get_organization(inner: &Inner, call: &Call<'_>) -> Reply {
     let store = inner.lock_store();
-    match organization(&store, call.query.str("organizationCode").unwrap_or_default()) {
+    match organization(
+        &store,
+        call.query.str("organizationCode").unwrap_or_default(),
+    ) {
         Ok(org) => Reply::ok(Some(organization_json(&store, org))),
         Err(reply) => reply,
     }
@@ -153,6 +161,9 @@ pub(super) fn delete_organization(inner: &Inner, call: &Call<'_>) -> Reply {
         return reply;
     }
     store.orgs.organizations.retain(|o| o.code != code);
-    store.orgs.departments.retain(|d| d.organization_code != code);
+    store
+        .orgs
+        .departments
+        .retain(|d| d.organization_code != code);
     Reply::success()
 }

@@ -61,11 +61,17 @@ mod tests {
     #[test]
     fn bounds_and_messages() {
         assert_eq!(Page::new(None, None).unwrap(), Page { page: 1, limit: 10 });
-        assert_eq!(Page::new(Some(2.0), Some(50.0)).unwrap().of(0..200), (50..100).collect::<Vec<_>>());
+        assert_eq!(
+            Page::new(Some(2.0), Some(50.0)).unwrap().of(0..200),
+            (50..100).collect::<Vec<_>>()
+        );
         let message = |r: Result<Page, Reply>| r.unwrap_err().body["message"].clone();
         assert_eq!(message(Page::new(Some(0.0), None)), "参数 page 格式错误");
         assert_eq!(message(Page::new(None, Some(0.0))), "参数 limit 格式错误");
-        assert_eq!(message(Page::new(None, Some(220.0))), "limit must less than 50");
+        assert_eq!(
+            message(Page::new(None, Some(220.0))),
+            "limit must less than 50"
+        );
         assert_eq!(message(Page::new(Some(1.5), None)), "参数 page 格式错误");
     }
 }

@@ -131,7 +131,11 @@ pub(super) fn create_roles_batch(inner: &Inner, call: &Call<'_>) -> Reply {
     let mut roles: Vec<Role> = Vec::new();
     for item in &list {
         match new_role(&store, item) {
-            Ok(role) if roles.iter().any(|r| r.namespace == role.namespace && r.code == role.code) => {
+            Ok(role)
+                if roles
+                    .iter()
+                    .any(|r| r.namespace == role.namespace && r.code == role.code) =>
+            {
                 return Reply::conflict(format!("role code {} is given twice", role.code))
             }
             Ok(role) => roles.push(role),
@@ -169,7 +173,11 @@ pub(super) fn list_roles(inner: &Inner, call: &Call<'_>) -> Reply {
         Ok(namespace) => namespace,
         Err(reply) => return reply,
     };
-    let keywords = call.query.str("keywords").unwrap_or_default().to_lowercase();
+    let keywords = call
+        .query
+        .str("keywords")
+        .unwrap_or_default()
+        .to_lowercase();
     let roles: Vec<&Role> = store
         .roles
         .list
@@ -182,7 +190,13 @@ pub(super) fn list_roles(inner: &Inner, call: &Call<'_>) -> Reply {
         })
         .collect();
     let total = roles.len();
-    paged(total, page.of(roles.into_iter()).into_iter().map(role_json).collect())
+    paged(
+        total,
+        page.of(roles.into_iter())
+            .into_iter()
+            .map(role_json)
+            .collect(),
+    )
 }
 
 pub(super) fn update_role(inner: &Inner, call: &Call<'_>) -> Reply {
@@ -203,7 +217,10 @@ pub(super) fn update_role(inner: &Inner, call: &Call<'_>) -> Reply {
     if new_code != code && store.roles.find(&namespace, &new_code).is_some() {
         return Reply::conflict(format!("role code already exists: {new_code}"));
     }
-    let role = store.roles.find_mut(&namespace, code).expect("checked above");
+    let role = store
+        .roles
+        .find_mut(&namespace, code)
+        .expect("checked above");
     role.code = new_code;
     if let Some(name) = call.body_str("name") {
         role.name = name;
@@ -271,7 +288,10 @@ fn change_targets(inner: &Inner, call: &Call<'_>, assign: bool) -> Reply {
         };
         checked.push((kind.to_string(), id));
     }
-    let role = store.roles.find_mut(&namespace, code).expect("checked above");
+    let role = store
+        .roles
+        .find_mut(&namespace, code)
+        .expect("checked above");
     for (kind, id) in checked {
         if kind == "USER" {
             role.users.retain(|u| *u != id);

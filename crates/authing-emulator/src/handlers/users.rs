@@ -28,7 +28,10 @@ pub(super) fn resolve<'s>(store: &'s Store, id: &str, id_type: &str) -> Result<&
     if id_type == "email" && !id.contains('@') {
         return Err(Reply::bad_param("userId"));
     }
-    store.users.find(id_type, id).ok_or_else(Reply::user_not_found)
+    store
+        .users
+        .find(id_type, id)
+        .ok_or_else(Reply::user_not_found)
 }
 
 /// The user named by the query's `userId` and `userIdType` (default `user_id`).
@@ -80,7 +83,10 @@ fn valid_email(email: &str) -> bool {
 }
 
 fn check_custom_data(custom_data: &Map<String, Value>) -> Result<(), Reply> {
-    let length = Value::Object(custom_data.clone()).to_string().chars().count();
+    let length = Value::Object(custom_data.clone())
+        .to_string()
+        .chars()
+        .count();
     if length > MAX_CUSTOM_DATA_CHARS {
         return Err(Reply::error(
             400,
@@ -231,7 +237,10 @@ pub(super) fn update_user(inner: &Inner, call: &Call<'_>) -> Reply {
     let id = call.body_str("userId").unwrap_or_default();
     let id_type = body["options"]["userIdType"].as_str().unwrap_or("user_id");
     let identifier = |k: &str| call.body_str(k).map(Some);
-    if identifier("email").flatten().is_some_and(|e| !valid_email(&e)) {
+    if identifier("email")
+        .flatten()
+        .is_some_and(|e| !valid_email(&e))
+    {
         return Reply::bad_param("email");
     }
     let mut store = inner.lock_store();
@@ -314,7 +323,15 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@mail.example.com"] {
             assert!(valid_email(ok), "{ok}");
         }
-        for bad in ["test1@qqq", "a.b.c", "@x.io", "a@@x.io", "a b@x.io", "a@x.", "a@.io"] {
+        for bad in [
+            "test1@qqq",
+            "a.b.c",
+            "@x.io",
+            "a@@x.io",
+            "a b@x.io",
+            "a@x.",
+            "a@.io",
+        ] {
             assert!(!valid_email(bad), "{bad}");
         }
     }

@@ -123,7 +123,13 @@ mod tests {
                       a test\nother\tline";
         let relaxed = relax_required(&mut doc, record).unwrap();
         assert_eq!(relaxed, vec![("G".to_string(), "type".to_string())]);
-        assert_eq!(doc["components"]["schemas"]["G"]["required"], json!(["code"]));
-        assert!(relax_required(&mut doc, record).is_err(), "no longer required");
+        assert_eq!(
+            doc["components"]["schemas"]["G"]["required"],
+            json!(["code"])
+        );
+        assert!(
+            relax_required(&mut doc, record).is_err(),
+            "no longer required"
+        );
     }
 }

@@ -264,7 +264,11 @@ mod tests {
     #[test]
     fn document_and_supplement_have_all_operations() {
         let spec = spec();
-        assert_eq!(spec.operations().len(), 511, "425 documented + 86 supplement");
+        assert_eq!(
+            spec.operations().len(),
+            511,
+            "425 documented + 86 supplement"
+        );
         let mut ids: Vec<&str> = spec.operations().iter().map(|o| o.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();

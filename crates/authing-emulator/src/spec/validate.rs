@@ -324,9 +324,18 @@ mod tests {
     fn properties_the_server_does_not_require_may_be_left_out() {
         let spec = spec();
         for (schema, body) in [
-            ("CreateGroupReqDto", json!({"code": "g", "name": "G", "description": "d"})),
-            ("CreateOrganizationReqDto", json!({"organizationCode": "o", "organizationName": "O"})),
-            ("UpdateDepartmentReqDto", json!({"organizationCode": "o", "departmentId": "d", "name": "n"})),
+            (
+                "CreateGroupReqDto",
+                json!({"code": "g", "name": "G", "description": "d"}),
+            ),
+            (
+                "CreateOrganizationReqDto",
+                json!({"organizationCode": "o", "organizationName": "O"}),
+            ),
+            (
+                "UpdateDepartmentReqDto",
+                json!({"organizationCode": "o", "departmentId": "d", "name": "n"}),
+            ),
             ("UpdateRoleDto", json!({"code": "r", "newCode": "r2"})),
             ("CreateTenantDto", json!({"name": "t"})),
             ("CreateTenantUserReqDto", json!({"username": "u"})),

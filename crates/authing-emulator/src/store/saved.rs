@@ -102,7 +102,10 @@ mod tests {
         assert!(read_state_file(&path).unwrap_err().contains("version 9"));
         std::fs::write(&path, "not json").unwrap();
         let err = read_state_file(&path).unwrap_err();
-        assert!(err.contains("state.json") && err.contains("line 1"), "{err}");
+        assert!(
+            err.contains("state.json") && err.contains("line 1"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -400,9 +400,15 @@ mod tests {
             .unwrap();
         // Taken by another user, in the store or in the same batch: nothing applied.
         let err = users.insert_all(vec![user("u3", "B@example.com")], false, 4);
-        assert!(matches!(err, Err(Conflict::Duplicate { field: "email", .. })));
+        assert!(matches!(
+            err,
+            Err(Conflict::Duplicate { field: "email", .. })
+        ));
         let err = users.insert_all(vec![user("u4", "c@x.io"), user("u5", "C@x.io")], false, 4);
-        assert!(matches!(err, Err(Conflict::Duplicate { field: "email", .. })));
+        assert!(matches!(
+            err,
+            Err(Conflict::Duplicate { field: "email", .. })
+        ));
         assert!(users.find("email", "c@x.io").is_none());
         assert_eq!(users.len(), 2);
 
@@ -428,12 +434,18 @@ mod tests {
         let mut users = Users::default();
         let batch = (0..10_000).map(|i| user(&format!("u{i}"), &format!("user{i}@example.com")));
         users.insert_all(batch.collect(), false, 1).unwrap();
-        assert_eq!(users.find("email", "user9999@example.com").unwrap().user_id, "u9999");
+        assert_eq!(
+            users.find("email", "user9999@example.com").unwrap().user_id,
+            "u9999"
+        );
         assert_eq!(users.in_order().nth(5000).unwrap().user_id, "u5000");
         let saved: Vec<User> = users.in_order().cloned().collect();
         let mut restored = Users::default();
         restored.restore(saved).unwrap();
         assert_eq!(restored.in_order().last().unwrap().user_id, "u9999");
-        assert_eq!(restored.find("email", "user1@example.com").unwrap().user_id, "u1");
+        assert_eq!(
+            restored.find("email", "user1@example.com").unwrap().user_id,
+            "u1"
+        );
     }
 }

@@ -66,7 +66,9 @@ impl Api {
     }
 
     pub async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}/_emulator/{path}", self.base));
+        let mut request = self
+            .http
+            .request(method, format!("{}/_emulator/{path}", self.base));
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -75,7 +77,6 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 }
-
 
 /// An emulator with `config` and a client for it.
 pub async fn start(config: Config) -> (authing_emulator::Emulator, Api) {

@@ -64,7 +64,11 @@ fn rewrite(path: &mut String, body: &mut Option<Value>, name: &str, to: &str) {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == name { to.to_string() } else { v.into_owned() };
+            let v = if k == name {
+                to.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -149,7 +153,11 @@ pub async fn prepare_stateful(
         | op::LIST_ROLE_MEMBERS
         | op::DELETE_ROLES_BATCH => {
             let mut codes: Vec<String> = given(path, body, "code").into_iter().collect();
-            codes.extend(body.as_ref().map(|b| strings(&b["codeList"])).unwrap_or_default());
+            codes.extend(
+                body.as_ref()
+                    .map(|b| strings(&b["codeList"]))
+                    .unwrap_or_default(),
+            );
             for code in codes {
                 let role = json!({"code": code, "namespace": namespace});
                 create(session, "/api/v3/create-role", role).await;
@@ -170,7 +178,11 @@ pub async fn prepare_stateful(
         | op::LIST_GROUP_MEMBERS
         | op::DELETE_GROUPS_BATCH => {
             let mut codes: Vec<String> = given(path, body, "code").into_iter().collect();
-            codes.extend(body.as_ref().map(|b| strings(&b["codeList"])).unwrap_or_default());
+            codes.extend(
+                body.as_ref()
+                    .map(|b| strings(&b["codeList"]))
+                    .unwrap_or_default(),
+            );
             for code in codes {
                 let group = json!({"code": code, "name": code, "description": ""});
                 create(session, "/api/v3/create-group", group).await;
@@ -189,7 +201,9 @@ pub async fn prepare_stateful(
             let root = organization(session, org).await;
             let child = department(session, org, &root).await;
             let separator = if path.contains('?') { '&' } else { '?' };
-            path.push_str(&format!("{separator}organizationCode={org}&departmentId={child}"));
+            path.push_str(&format!(
+                "{separator}organizationCode={org}&departmentId={child}"
+            ));
         }
         op::UPDATE_DEPARTMENT
         | op::DELETE_DEPARTMENT
