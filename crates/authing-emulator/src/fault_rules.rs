@@ -152,7 +152,7 @@ impl FaultRules {
             if !matches || rule.count == Some(0) {
                 continue;
             }
-            if rule.probability < 1.0 && !(rng.random::<f64>() < rule.probability) {
+            if rule.probability < 1.0 && rng.random::<f64>() >= rule.probability {
                 continue;
             }
             if let Some(count) = &mut rule.count {

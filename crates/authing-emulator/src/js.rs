@@ -78,7 +78,8 @@ fn array_index(key: &str) -> Option<u32> {
         return None;
     }
     let n: u64 = key.parse().ok()?;
-    (n <= u64::from(u32::MAX) - 1).then_some(n as u32)
+    // An array index is below 2^32 - 1 (ECMAScript).
+    (n < u64::from(u32::MAX)).then_some(n as u32)
 }
 
 impl Js {

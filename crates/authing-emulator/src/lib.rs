@@ -9,6 +9,7 @@ mod js;
 pub mod operation;
 mod query;
 mod request_log;
+mod responses;
 mod schema_check;
 mod seed;
 mod server;
@@ -31,9 +32,9 @@ use tokio::task::JoinHandle;
 pub use fault_rules::{FaultRule, ANY_OPERATION};
 pub use faults::{Faults, DEFAULT_TOKEN_TTL_SECS, THROTTLE_MESSAGE};
 pub use request_log::{LoggedRequest, DEFAULT_REQUEST_LOG_CAPACITY};
+pub use responses::EMULATOR_HEADER;
 pub use schema_check::{schema_problems, Problem};
 pub use seed::{parse_seed, ExportedOtp, ExportedUser, SeedUser};
-pub use server::EMULATOR_HEADER;
 pub use stats::Stats;
 pub use synth::{synthesize_value, Unemulated};
 

@@ -1,6 +1,6 @@
 //! The HTTP front: every request enters at [`router`], is routed by the document,
 //! faulted, read, authenticated, validated and handed to [`crate::handlers`]; replies
-//! are serialised here, with the request id and the emulator header.
+//! are serialised by [`crate::responses`].
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -12,20 +12,16 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, Method, StatusCode};
+use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
-use crate::faults::{Faults, THROTTLE_MESSAGE};
 use crate::handlers::{self, Reply};
 use crate::query::Query;
 use crate::request_log::LoggedRequest;
+use crate::responses::{dropped_response, fault_response, respond, rule_response, EMULATOR_HEADER};
 use crate::spec::{self, RouteMatch};
 use crate::state::Inner;
 use crate::{admin, auth, operation};
-
-/// Header on every response, so that a client (or a person with curl) can tell it is talking
-/// to the emulator and not to Authing.
-pub const EMULATOR_HEADER: &str = "x-authing-emulator";
 
 /// The service: one fallback handler, since routing follows the document.
 pub(crate) fn router(inner: Arc<Inner>) -> axum::Router {
@@ -335,106 +331,10 @@ fn parse_json_body<'a>(
     Ok((value, Some(text)))
 }
 
-/// Serialises a reply; every envelope gets the request id.
-pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
-    if let Some(object) = body.as_object_mut() {
-        object
-            .entry("requestId")
-            .or_insert_with(|| json!(request_id));
-    }
-    let mut response = json_response(reply.http, &body);
-    if reply.synthesized {
-        response
-            .headers_mut()
-            .insert(EMULATOR_HEADER, HeaderValue::from_static("synthesized"));
-    }
-    response
-}
-
-pub(crate) fn json_response(http: u16, body: &Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(http).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
-fn fault_response(status: u16, faults: &Faults, request_id: &str) -> Response {
-    let message = match status {
-        429 => THROTTLE_MESSAGE,
-        500 => "injected fault: internal server error",
-        502 => "injected fault: bad gateway",
-        _ => "injected fault: service unavailable",
-    };
-    let mut response = respond(&Reply::with_http(status, status, None, message), request_id);
-    if status == 429 {
-        if let Some(secs) = faults.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-    }
-    response
-}
-
-/// A fault rule's answer: its body (an object gets the request id), or Authing's envelope
-/// with the rule's status. Also returns the answer's `statusCode`.
-fn rule_response(
-    status: u16,
-    body: Option<Value>,
-    rule: u64,
-    request_id: &str,
-) -> (Response, Option<u16>) {
-    match body {
-        Some(mut body) => {
-            if let Some(object) = body.as_object_mut() {
-                object
-                    .entry("requestId")
-                    .or_insert_with(|| json!(request_id));
-            }
-            let status_code = body["statusCode"]
-                .as_u64()
-                .and_then(|s| u16::try_from(s).ok());
-            (json_response(status, &body), status_code)
-        }
-        None => {
-            let message = if status == 429 {
-                THROTTLE_MESSAGE.to_string()
-            } else {
-                format!("injected fault (rule {rule})")
-            };
-            let reply = Reply::with_http(status, status, None, message);
-            (respond(&reply, request_id), Some(status))
-        }
-    }
-}
-
-/// Offers the status line and half of the body, then fails the body stream, which makes hyper
-/// abort the connection. Depending on buffering the client gets nothing or a truncated body;
-/// either way it sees a transport error, never a complete answer.
-fn dropped_response(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
-    body["requestId"] = json!(request_id);
-    let text = body.to_string().into_bytes();
-    let prefix = Bytes::from(text[..text.len() / 2].to_vec());
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(prefix),
-        Err(std::io::Error::other("emulated dropped connection")),
-    ];
-    let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
-    *response.status_mut() = StatusCode::from_u16(reply.http).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
+    use http::StatusCode;
+
     use super::*;
 
     #[tokio::test]

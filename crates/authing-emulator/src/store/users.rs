@@ -342,9 +342,9 @@ impl Users {
     }
 }
 
-fn with_values<'a>(
-    values: [&'a Option<String>; 4],
-) -> impl Iterator<Item = (&'static str, &'static str, &'a str)> {
+fn with_values(
+    values: [&Option<String>; 4],
+) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
     IDENTIFIERS
         .into_iter()
         .zip(values)
