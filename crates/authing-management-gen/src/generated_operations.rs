@@ -16,6 +16,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: true,
         parameters: &[],
         body: None,
+        answers_json: false,
         paging: None,
     },
     Operation {
@@ -27,6 +28,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: true,
         parameters: &[],
         body: None,
+        answers_json: false,
         paging: None,
     },
     Operation {
@@ -38,6 +40,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: true,
         parameters: &[],
         body: None,
+        answers_json: false,
         paging: None,
     },
     Operation {
@@ -94,6 +97,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddDepartmentMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -235,6 +239,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -264,6 +269,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddGroupMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -307,6 +313,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddInvitationPolicyUserAttributionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -336,6 +343,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddInvitationPolicyUserAttributionsBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -399,6 +407,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddTenantDepartmentMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -428,6 +437,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddTenantUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -457,6 +467,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddWhitelistDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -493,6 +504,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AddWhitelistOfAppDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -512,6 +524,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -541,6 +554,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ApprovalBatchProcessReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -551,6 +565,20 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取已办审批列表",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "keyword",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "objectType",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
+            },
             Parameter {
                 name: "pageNo",
                 location: Location::Query,
@@ -565,22 +593,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
-            Parameter {
-                name: "objectType",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
-            },
-            Parameter {
-                name: "keyword",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "pageNo",
@@ -600,6 +615,20 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
+                name: "keyword",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "objectType",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
+            },
+            Parameter {
                 name: "pageNo",
                 location: Location::Query,
                 required: false,
@@ -613,22 +642,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
-            Parameter {
-                name: "objectType",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
-            },
-            Parameter {
-                name: "keyword",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "pageNo",
@@ -648,6 +664,20 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
+                name: "keyword",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "objectType",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
+            },
+            Parameter {
                 name: "pageNo",
                 location: Location::Query,
                 required: false,
@@ -661,22 +691,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
-            Parameter {
-                name: "objectType",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["APP_PERMISSION_APPLY", "ROLE_PERMISSION_APPLY"],
-            },
-            Parameter {
-                name: "keyword",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "pageNo",
@@ -714,6 +731,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ApprovalProcessReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -750,6 +768,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AssignAsaAccountsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -800,6 +819,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AssignRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -829,6 +849,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AssignRoleBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -872,6 +893,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AssociateTenantResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1013,6 +1035,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1042,6 +1065,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AuthorizeApplicationAccessDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1071,6 +1095,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateAuthorizeDataPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1100,6 +1125,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AuthorizeResourcesDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1119,6 +1145,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1141,6 +1168,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ApprovalUniversalInvitationApplicantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1177,6 +1205,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::BatchCreateDnefReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1206,6 +1235,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteRosterUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1228,6 +1258,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserEncryptPasswordBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1250,6 +1281,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ApprovalUniversalInvitationApplicantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1272,6 +1304,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CancelSyncRiskOperationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1308,6 +1341,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ChangeExtIdpAssociationStateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1358,6 +1392,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ChangeExtIdpConnStateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1387,6 +1422,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ChangeUserPoolTenantExtIdpConnDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1406,6 +1442,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1424,14 +1461,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "resourceName",
+                name: "resourceCode",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "resourceCode",
+                name: "resourceName",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -1439,6 +1476,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1461,6 +1499,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckDomainAvailable>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1518,6 +1557,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckExternalUserPermissionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1575,6 +1615,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckPermissionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1604,6 +1645,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckPermissionNamespaceExistsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1626,6 +1668,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckRoleMutualExclusionReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1662,6 +1705,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckRoleParamsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1691,6 +1735,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckSessionStatusDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1755,6 +1800,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CheckUserSameLevelPermissionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1769,6 +1815,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ClickCostContactDto>,
         }),
+        answers_json: false,
         paging: None,
     },
     Operation {
@@ -1826,6 +1873,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ConfigEmailProviderDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1848,6 +1896,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CopyInvitationPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1884,6 +1933,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateAccessKeyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -1920,6 +1970,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateAdminRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2089,6 +2140,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateApplicationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2146,6 +2198,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateArrayDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2175,6 +2228,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateAsaAccountDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2204,6 +2258,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateAsaAccountsBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2240,6 +2295,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateDataPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2304,6 +2360,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2416,6 +2473,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateDepartmentReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2459,6 +2517,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateDepartmentTreeReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2600,6 +2659,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2664,6 +2724,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateDnefReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2700,6 +2761,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateEventAppDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2775,6 +2837,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateExtIdpDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2915,6 +2978,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateExtIdpConnDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2965,6 +3029,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateGroupReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -2987,6 +3052,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateGroupBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3100,6 +3166,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateInvitationPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3122,6 +3189,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateInvitationRosterDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3172,6 +3240,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateMultipleTenantAdminDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3208,6 +3277,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3230,6 +3300,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateNamespacesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3273,6 +3344,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateOrUpdateGroupReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3344,6 +3416,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateOrganizationReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3380,6 +3453,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePermissionNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3402,6 +3476,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePermissionNamespacesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3483,6 +3558,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePipelineFunctionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3526,6 +3602,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3820,6 +3897,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePublicAccountReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3849,6 +3927,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePublicAccountBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3913,6 +3992,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3942,6 +4022,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateResourcesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -3992,6 +4073,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4014,6 +4096,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateRolesBatch>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4071,6 +4154,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateStringDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4164,6 +4248,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateSyncTaskDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4256,6 +4341,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTenantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4306,6 +4392,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTenantCooperatorDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4384,6 +4471,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTenantEnterpriseCertificationBodyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4560,6 +4648,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTenantUserReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4617,6 +4706,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTreeDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4932,6 +5022,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateUserReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -4961,6 +5052,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateUserBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5094,6 +5186,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateWebhookDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5123,6 +5216,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DefineEventDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5145,6 +5239,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteAccessKeyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5167,6 +5262,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteAdminRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5189,6 +5285,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteApplicationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5218,6 +5315,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteAsaAccountDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5247,6 +5345,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteAsaAccountBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5269,6 +5368,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteCommonResourcesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5298,6 +5398,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteCustomFieldsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5320,6 +5421,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDataPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5349,6 +5451,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5398,6 +5501,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDepartmentReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5447,6 +5551,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDepartmentSyncRelationReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5469,6 +5574,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5498,6 +5604,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteTerminalUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5534,6 +5641,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDnefReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5563,6 +5671,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteExtIdpDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5592,6 +5701,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteExtIdpConnDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5614,6 +5724,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteGroupsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5636,6 +5747,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteInvitationPolicyByIdsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5658,6 +5770,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteInvitationRosterDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5680,6 +5793,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteInvitationRosterBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5709,6 +5823,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteMultipleTenantAdminBodyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5731,6 +5846,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5753,6 +5869,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteNamespacesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5782,6 +5899,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteOrganizationReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5804,6 +5922,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeletePermissionNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5826,6 +5945,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeletePermissionNamespacesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5848,6 +5968,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeletePipelineFunctionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5877,6 +5998,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeletePublicAccountsBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5906,6 +6028,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5942,6 +6065,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteResourcesBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5971,6 +6095,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -5993,6 +6118,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteTenantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6029,6 +6155,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetTenantUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6058,6 +6185,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteTenantCooperatorBodyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6094,6 +6222,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveTenantUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6139,6 +6268,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteUserSyncRelationReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6168,6 +6298,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteUsersBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6190,6 +6321,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteWebhookDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6219,6 +6351,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteWhitelistDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6255,6 +6388,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteWhitelistOfAppDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6277,6 +6411,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::TerminalBaseDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6299,6 +6434,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6328,6 +6464,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTerminalUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6350,6 +6487,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::MfaDisableSettingsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6372,6 +6510,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::LdapSetEnabledFlagDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6394,6 +6533,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6423,6 +6563,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTerminalUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6452,6 +6593,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::LdapSaveDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6462,13 +6604,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "身份源下应用的连接详情",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "appId",
                 location: Location::Query,
@@ -6484,6 +6619,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "type",
                 location: Location::Query,
                 required: false,
@@ -6492,6 +6634,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6549,6 +6692,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PaginationUniversalInvitationApplicantQueryDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -6597,6 +6741,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GenerateInviteTenantUserLink>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6608,6 +6753,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6619,14 +6765,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "userId",
+                name: "accessKeyId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "accessKeyId",
+                name: "userId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -6634,6 +6780,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6712,6 +6859,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetAdminAuditLogsDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["pagination"],
@@ -6730,13 +6878,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "departmentId",
                 location: Location::Query,
                 required: false,
@@ -6751,6 +6892,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &["department_id", "open_department_id"],
             },
             Parameter {
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -6759,6 +6907,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6785,6 +6934,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6796,6 +6946,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6815,6 +6966,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6834,6 +6986,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6853,6 +7006,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6872,6 +7026,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6883,14 +7038,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "appId",
+                name: "accountId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "accountId",
+                name: "appId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -6898,6 +7053,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6909,13 +7065,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "appId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "accountId",
                 location: Location::Query,
                 required: true,
@@ -6923,10 +7072,10 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "appId",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -6936,8 +7085,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -6975,6 +7132,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetAsaAccountBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -6993,21 +7151,22 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "targetType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
-            },
-            Parameter {
                 name: "targetIdentifier",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "targetType",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7019,24 +7178,17 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "targetType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
-            },
-            Parameter {
-                name: "targetIdentifier",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "namespace",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "resourceList[]",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Array(&Kind::String),
                 values: &[],
             },
             Parameter {
@@ -7047,11 +7199,18 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &["DATA", "API", "MENU", "BUTTON", "UI"],
             },
             Parameter {
-                name: "resourceList[]",
+                name: "targetIdentifier",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Array(&Kind::String),
+                required: true,
+                kind: Kind::String,
                 values: &[],
+            },
+            Parameter {
+                name: "targetType",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
             },
             Parameter {
                 name: "withDenied",
@@ -7062,6 +7221,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7073,6 +7233,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7084,7 +7245,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "tenantId",
+                name: "namespace",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "targetIdentifier",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -7098,21 +7266,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
             },
             Parameter {
-                name: "targetIdentifier",
+                name: "tenantId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
-            Parameter {
-                name: "namespace",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7139,6 +7301,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7158,6 +7321,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7184,6 +7348,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7195,7 +7360,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "organizationCode",
+                name: "departmentCode",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -7203,13 +7368,6 @@ pub static OPERATIONS: &[Operation] = &[
             },
             Parameter {
                 name: "departmentId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "departmentCode",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -7229,17 +7387,17 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "withCustomData",
+                name: "flatCustomData",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "flatCustomData",
+                name: "organizationCode",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Boolean,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -7249,8 +7407,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7294,6 +7460,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetDepartmentByIdReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7327,6 +7494,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7337,13 +7505,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取部门绑定的第三方同步关系",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "departmentId",
                 location: Location::Query,
@@ -7365,10 +7526,10 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "withCustomData",
+                name: "organizationCode",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -7378,8 +7539,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7390,6 +7559,39 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取公共账号的部门列表",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "orderBy",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["Asc", "Desc"],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "sortBy",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[
+                    "DepartmentCreatedAt",
+                    "JoinDepartmentAt",
+                    "DepartmentName",
+                    "DepartmemtCode",
+                ],
+            },
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -7414,20 +7616,6 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -7441,27 +7629,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Boolean,
                 values: &[],
             },
-            Parameter {
-                name: "sortBy",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[
-                    "DepartmentCreatedAt",
-                    "JoinDepartmentAt",
-                    "DepartmentName",
-                    "DepartmemtCode",
-                ],
-            },
-            Parameter {
-                name: "orderBy",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["Asc", "Desc"],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -7481,6 +7651,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7492,6 +7663,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7503,6 +7675,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7514,6 +7687,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7525,6 +7699,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7535,13 +7710,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取身份源详情",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "appId",
                 location: Location::Query,
@@ -7557,6 +7725,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "type",
                 location: Location::Query,
                 required: false,
@@ -7565,6 +7740,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7601,6 +7777,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetExternalUserResourceStructDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7612,6 +7789,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7638,6 +7816,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7671,6 +7850,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7706,6 +7886,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7739,6 +7920,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7782,6 +7964,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::EmailTemplateQueryDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7800,14 +7983,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withTargetDetail",
+                name: "withDepartmentExtInfo",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "withDepartmentExtInfo",
+                name: "withTargetDetail",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -7815,6 +7998,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7841,6 +8025,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7859,6 +8044,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "withAssignedPolicy",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
                 name: "withCreatorDetail",
                 location: Location::Query,
                 required: false,
@@ -7872,15 +8064,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Boolean,
                 values: &[],
             },
-            Parameter {
-                name: "withAssignedPolicy",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7910,6 +8096,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::QueryTerminalAppsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7939,6 +8126,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::QueryTerminalAppsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7950,6 +8138,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -7961,42 +8150,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "type",
-                location: Location::Query,
-                required: true,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "connection",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "operationNumber",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "errorCode",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "message",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "startTime",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -8010,9 +8164,9 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "errorCode",
                 location: Location::Query,
-                required: true,
+                required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
@@ -8023,8 +8177,44 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
+            Parameter {
+                name: "message",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "operationNumber",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: true,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "startTime",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "type",
+                location: Location::Query,
+                required: true,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8036,6 +8226,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8054,14 +8245,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: true,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: true,
                 kind: Kind::Integer,
@@ -8069,6 +8260,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8098,6 +8290,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetManagementAccessTokenDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8109,14 +8302,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "startTime",
+                name: "endTime",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "endTime",
+                name: "startTime",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -8124,6 +8317,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8159,6 +8353,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8201,6 +8396,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8220,6 +8416,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8239,6 +8436,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8258,6 +8456,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8277,6 +8476,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8296,6 +8496,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8307,14 +8508,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -8322,6 +8523,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -8348,6 +8550,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -8361,15 +8570,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Boolean,
                 values: &[],
             },
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8388,6 +8591,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -8401,15 +8611,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Boolean,
                 values: &[],
             },
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8445,6 +8649,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8455,13 +8660,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取父部门信息",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "departmentId",
                 location: Location::Query,
@@ -8483,10 +8681,10 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "withCustomData",
+                name: "organizationCode",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -8496,8 +8694,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8517,6 +8723,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8536,6 +8743,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8555,6 +8763,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8573,14 +8782,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -8588,6 +8797,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -8622,6 +8832,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8651,6 +8862,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetPostByIdListDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8670,6 +8882,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8719,6 +8932,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8729,13 +8943,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "批量获取公共账号信息",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "userIds[]",
-                location: Location::Query,
-                required: true,
-                kind: Kind::Array(&Kind::String),
-                values: &[],
-            },
             Parameter {
                 name: "userIdType",
                 location: Location::Query,
@@ -8753,6 +8960,13 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
+                name: "userIds[]",
+                location: Location::Query,
+                required: true,
+                kind: Kind::Array(&Kind::String),
+                values: &[],
+            },
+            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -8768,6 +8982,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8787,6 +9002,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8806,6 +9022,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8825,6 +9042,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8844,6 +9062,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8863,6 +9082,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8889,6 +9109,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8939,6 +9160,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetResourceAuthorizedTargetsDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -8955,21 +9177,22 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "namespace",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "codeList[]",
                 location: Location::Query,
                 required: true,
                 kind: Kind::Array(&Kind::String),
                 values: &[],
             },
+            Parameter {
+                name: "namespace",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -8996,6 +9219,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9029,6 +9253,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9039,6 +9264,13 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取公共账号的角色列表",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "namespace",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -9062,15 +9294,9 @@ pub static OPERATIONS: &[Operation] = &[
                     "custom_field",
                 ],
             },
-            Parameter {
-                name: "namespace",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9082,6 +9308,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9092,6 +9319,13 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "主体授权详情",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "appId",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
             Parameter {
                 name: "targetId",
                 location: Location::Query,
@@ -9106,15 +9340,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &["USER", "ROLE", "GROUP", "ORG", "AK_SK"],
             },
-            Parameter {
-                name: "appId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9134,6 +9362,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9153,6 +9382,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9172,6 +9402,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9190,13 +9421,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withMembersCount",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "withAppDetail",
                 location: Location::Query,
                 required: false,
@@ -9211,6 +9435,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "withMembersCount",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
                 name: "withSourceAppDetail",
                 location: Location::Query,
                 required: false,
@@ -9219,6 +9450,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9238,6 +9470,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9257,6 +9490,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9276,6 +9510,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9295,6 +9530,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9313,13 +9549,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withMembersCount",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "withAppDetail",
                 location: Location::Query,
                 required: false,
@@ -9334,6 +9563,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "withMembersCount",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
                 name: "withSourceAppDetail",
                 location: Location::Query,
                 required: false,
@@ -9342,6 +9578,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9352,13 +9589,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取单个租户成员",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "linkUserId",
                 location: Location::Query,
@@ -9373,8 +9603,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9394,6 +9632,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9405,6 +9644,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9415,6 +9655,13 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取用户信息",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "flatCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -9439,13 +9686,6 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "flatCustomData",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "withCustomData",
                 location: Location::Query,
                 required: false,
@@ -9453,7 +9693,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withPost",
+                name: "withDepartmentIds",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -9467,7 +9707,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withDepartmentIds",
+                name: "withPost",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -9475,6 +9715,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9510,6 +9751,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9588,6 +9830,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserActionLogsDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["pagination"],
@@ -9630,6 +9873,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9640,29 +9884,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取用户被授权的所有资源",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "userId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "userIdType",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[
-                    "user_id",
-                    "external_id",
-                    "phone",
-                    "email",
-                    "username",
-                    "identity",
-                    "sync_relation",
-                    "custom_field",
-                ],
-            },
             Parameter {
                 name: "namespace",
                 location: Location::Query,
@@ -9677,92 +9898,6 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &["DATA", "API", "MENU", "BUTTON", "UI"],
             },
-        ],
-        body: None,
-        paging: None,
-    },
-    Operation {
-        name: "get_user_base_fields",
-        operation_id: "CustomFieldsManagementController_getUserBaseFields",
-        method: "GET",
-        path: "/api/v3/get-user-base-fields",
-        summary: "获取用户内置字段列表",
-        deprecated: false,
-        parameters: &[],
-        body: None,
-        paging: None,
-    },
-    Operation {
-        name: "get_user_batch",
-        operation_id: "UsersManagementController_getUserBatch",
-        method: "GET",
-        path: "/api/v3/get-user-batch",
-        summary: "批量获取用户信息",
-        deprecated: false,
-        parameters: &[
-            Parameter {
-                name: "userIds[]",
-                location: Location::Query,
-                required: true,
-                kind: Kind::Array(&Kind::String),
-                values: &[],
-            },
-            Parameter {
-                name: "userIdType",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[
-                    "user_id",
-                    "external_id",
-                    "phone",
-                    "email",
-                    "username",
-                    "identity",
-                    "sync_relation",
-                    "custom_field",
-                ],
-            },
-            Parameter {
-                name: "withCustomData",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
-                name: "flatCustomData",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
-                name: "withIdentities",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
-                name: "withDepartmentIds",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-        ],
-        body: None,
-        paging: None,
-    },
-    Operation {
-        name: "get_user_departments",
-        operation_id: "UsersManagementController_getUserDepartments",
-        method: "GET",
-        path: "/api/v3/get-user-departments",
-        summary: "获取用户部门列表",
-        deprecated: false,
-        parameters: &[
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -9786,18 +9921,59 @@ pub static OPERATIONS: &[Operation] = &[
                     "custom_field",
                 ],
             },
+        ],
+        body: None,
+        answers_json: true,
+        paging: None,
+    },
+    Operation {
+        name: "get_user_base_fields",
+        operation_id: "CustomFieldsManagementController_getUserBaseFields",
+        method: "GET",
+        path: "/api/v3/get-user-base-fields",
+        summary: "获取用户内置字段列表",
+        deprecated: false,
+        parameters: &[],
+        body: None,
+        answers_json: true,
+        paging: None,
+    },
+    Operation {
+        name: "get_user_batch",
+        operation_id: "UsersManagementController_getUserBatch",
+        method: "GET",
+        path: "/api/v3/get-user-batch",
+        summary: "批量获取用户信息",
+        deprecated: false,
+        parameters: &[
             Parameter {
-                name: "page",
+                name: "flatCustomData",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "userIdType",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
+                values: &[
+                    "user_id",
+                    "external_id",
+                    "phone",
+                    "email",
+                    "username",
+                    "identity",
+                    "sync_relation",
+                    "custom_field",
+                ],
+            },
+            Parameter {
+                name: "userIds[]",
+                location: Location::Query,
+                required: true,
+                kind: Kind::Array(&Kind::String),
                 values: &[],
             },
             Parameter {
@@ -9808,10 +9984,51 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withDepartmentPaths",
+                name: "withDepartmentIds",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
+                name: "withIdentities",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+        ],
+        body: None,
+        answers_json: true,
+        paging: None,
+    },
+    Operation {
+        name: "get_user_departments",
+        operation_id: "UsersManagementController_getUserDepartments",
+        method: "GET",
+        path: "/api/v3/get-user-departments",
+        summary: "获取用户部门列表",
+        deprecated: false,
+        parameters: &[
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "orderBy",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["Asc", "Desc"],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -9827,14 +10044,45 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "orderBy",
+                name: "userId",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "userIdType",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
-                values: &["Asc", "Desc"],
+                values: &[
+                    "user_id",
+                    "external_id",
+                    "phone",
+                    "email",
+                    "username",
+                    "identity",
+                    "sync_relation",
+                    "custom_field",
+                ],
+            },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
+                name: "withDepartmentPaths",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -9878,6 +10126,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9913,6 +10162,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9948,6 +10198,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9983,6 +10234,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -9993,6 +10245,48 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取用户的登录历史记录",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "appId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "clientIp",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "end",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "start",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -10016,50 +10310,9 @@ pub static OPERATIONS: &[Operation] = &[
                     "custom_field",
                 ],
             },
-            Parameter {
-                name: "appId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "clientIp",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "start",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "end",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -10103,6 +10356,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10141,6 +10395,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserPasswordCiphertextDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10170,6 +10425,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserPermissionListDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10196,6 +10452,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10222,6 +10479,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10257,6 +10515,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10293,6 +10552,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserResourcePermissionListDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10329,6 +10589,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetUserResourceStructDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10339,6 +10600,13 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取用户角色列表",
         deprecated: false,
         parameters: &[
+            Parameter {
+                name: "namespace",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
             Parameter {
                 name: "userId",
                 location: Location::Query,
@@ -10362,15 +10630,9 @@ pub static OPERATIONS: &[Operation] = &[
                     "custom_field",
                 ],
             },
-            Parameter {
-                name: "namespace",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10406,6 +10668,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10425,6 +10688,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10444,6 +10708,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10455,6 +10720,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10491,6 +10757,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListWebhookLogs>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -10525,6 +10792,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetWechatAccessTokenDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10561,6 +10829,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::HasAnyRoleReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10583,6 +10852,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ImportOtpReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10605,6 +10875,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ImportTenantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10616,14 +10887,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -10631,6 +10902,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -10657,14 +10929,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -10672,6 +10944,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -10702,6 +10975,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ExportUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10731,6 +11005,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ImportUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10742,6 +11017,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10761,6 +11037,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10772,11 +11049,11 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "ipType",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
+                required: true,
+                kind: Kind::String,
+                values: &["BLACK", "WHITE"],
             },
             Parameter {
                 name: "limit",
@@ -10786,14 +11063,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "ipType",
+                name: "page",
                 location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["BLACK", "WHITE"],
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -10859,6 +11137,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::IpListCreateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10878,6 +11157,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10921,6 +11201,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::IsActionAllowedDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10964,6 +11245,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::IsUserExistsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -10974,20 +11256,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "判断用户是否在某个部门下",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "userId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "departmentId",
                 location: Location::Query,
@@ -11016,14 +11284,29 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "tenantId",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "userId",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11060,6 +11343,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::KickPublicAccountsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11096,6 +11380,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::KickUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11146,6 +11431,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::LinkIdentityDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11157,10 +11443,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "userId",
+                name: "status[]",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Array(&Kind::String),
                 values: &[],
             },
             Parameter {
@@ -11178,14 +11464,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "status[]",
+                name: "userId",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Array(&Kind::String),
+                kind: Kind::String,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11215,6 +11502,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListApplicationActiveUsersDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["options", "pagination"],
@@ -11233,20 +11521,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "isIntegrateApp",
                 location: Location::Query,
                 required: false,
@@ -11261,21 +11535,36 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "ssoEnabled",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "keywords",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "ssoEnabled",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11295,17 +11584,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "all",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
+                kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
@@ -11323,13 +11605,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "ssoEnabled",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "keywords",
                 location: Location::Query,
                 required: false,
@@ -11337,7 +11612,21 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "all",
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "ssoEnabled",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -11345,6 +11634,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11417,6 +11707,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListApplicationAuthDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -11433,14 +11724,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -11455,6 +11746,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11481,14 +11773,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -11496,6 +11788,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11515,24 +11808,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "departmentId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "status",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
@@ -11563,7 +11842,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withCustomData",
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "status",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -11576,8 +11862,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11589,10 +11883,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "keyword",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -11603,21 +11897,22 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "keyword",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "namespaceCodeList",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11637,42 +11932,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "targetType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
-            },
-            Parameter {
-                name: "dataType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT", "SELECT"],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "userVisible",
+                name: "accessControl",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -11686,11 +11946,11 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "accessControl",
+                name: "dataType",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
+                required: true,
+                kind: Kind::String,
+                values: &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT", "SELECT"],
             },
             Parameter {
                 name: "keyword",
@@ -11706,8 +11966,44 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "targetType",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
+            },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "userVisible",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11727,14 +12023,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -11749,6 +12045,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11768,10 +12065,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "policyId",
+                name: "limit",
                 location: Location::Query,
-                required: true,
-                kind: Kind::String,
+                required: false,
+                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -11782,10 +12079,10 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "policyId",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -11804,6 +12101,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11823,14 +12121,21 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "namespaceCodes[]",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Array(&Kind::String),
+                values: &[],
+            },
+            Parameter {
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -11843,15 +12148,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
-            Parameter {
-                name: "namespaceCodes[]",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Array(&Kind::String),
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -11870,13 +12169,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取部门直属成员 ID 列表",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
             Parameter {
                 name: "departmentId",
                 location: Location::Query,
@@ -11898,6 +12190,13 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "tenantId",
                 location: Location::Query,
                 required: false,
@@ -11906,6 +12205,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -11917,32 +12217,11 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "departmentId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
-            },
-            Parameter {
-                name: "sortBy",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["Default", "JoinDepartmentAt"],
-            },
-            Parameter {
-                name: "orderBy",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["Asc", "Desc"],
             },
             Parameter {
                 name: "departmentIdType",
@@ -11965,13 +12244,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "limit",
                 location: Location::Query,
                 required: false,
@@ -11979,14 +12251,42 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withCustomData",
+                name: "orderBy",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Boolean,
+                kind: Kind::String,
+                values: &["Asc", "Desc"],
+            },
+            Parameter {
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "withIdentities",
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "sortBy",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &["Default", "JoinDepartmentAt"],
+            },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "withCustomData",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -12000,14 +12300,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "tenantId",
+                name: "withIdentities",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Boolean,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12027,24 +12328,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "startIndex",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "maxSize",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "query",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -12055,14 +12342,29 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "query",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
                 name: "resourceCode",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "startIndex",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -12074,6 +12376,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -12085,10 +12388,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "app",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -12099,14 +12402,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "app",
+                name: "page",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Integer,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12126,14 +12430,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "tenantId",
+                name: "appId",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "appId",
+                name: "tenantId",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -12141,6 +12445,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -12159,14 +12464,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -12180,14 +12485,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withIdentities",
+                name: "withDepartmentIds",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "withDepartmentIds",
+                name: "withIdentities",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -12195,6 +12500,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12214,17 +12520,17 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
+                name: "flatCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
                 name: "keywords",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -12235,10 +12541,10 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withMetadata",
+                name: "page",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Boolean,
+                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -12249,7 +12555,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "flatCustomData",
+                name: "withMetadata",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -12257,6 +12563,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12322,6 +12629,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListInvitationUserDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -12377,6 +12685,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PaginationInvitationPolicyQueryDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -12408,6 +12717,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -12419,14 +12729,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -12440,11 +12750,11 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withTargetDetail",
+                name: "targetType",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
+                required: true,
+                kind: Kind::String,
+                values: &["department", "post", "role", "group"],
             },
             Parameter {
                 name: "withDepartmentExtInfo",
@@ -12454,14 +12764,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "targetType",
+                name: "withTargetDetail",
                 location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["department", "post", "role", "group"],
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12534,6 +12845,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListInvitationRosterDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -12603,6 +12915,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListInvitationRosterDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -12679,6 +12992,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListInvitationRosterByPolicyIdDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -12702,14 +13016,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -12717,6 +13031,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12743,14 +13058,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -12758,6 +13073,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12777,20 +13093,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "code",
                 location: Location::Query,
                 required: true,
@@ -12804,8 +13106,23 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -12817,10 +13134,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "keywords",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -12831,14 +13148,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "keywords",
+                name: "page",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Integer,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12858,10 +13176,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "fetchAll",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
@@ -12872,10 +13190,24 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "fetchAll",
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "status",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -12892,22 +13224,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Boolean,
                 values: &[],
             },
-            Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "status",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12927,10 +13246,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "code",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -12941,10 +13260,10 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "code",
+                name: "page",
                 location: Location::Query,
-                required: true,
-                kind: Kind::String,
+                required: false,
+                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -12956,6 +13275,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -12975,14 +13295,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -12997,6 +13317,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13041,6 +13362,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListPermissionViewDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -13075,6 +13397,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -13086,24 +13409,17 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "keywords",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "skipCount",
+                name: "flatCustomData",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "keywords",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -13114,7 +13430,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withMetadata",
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "skipCount",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -13128,7 +13451,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "flatCustomData",
+                name: "withMetadata",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -13136,6 +13459,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13250,6 +13574,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListPostBatchDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -13298,6 +13623,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListPublicAccountsRequestDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["options", "pagination"],
@@ -13341,6 +13667,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListResourceTargetsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -13352,18 +13679,18 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
                 name: "namespace",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
-            },
-            Parameter {
-                name: "type",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &["DATA", "API", "MENU", "BUTTON", "UI"],
             },
             Parameter {
                 name: "page",
@@ -13373,14 +13700,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "type",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
-                values: &[],
+                kind: Kind::String,
+                values: &["DATA", "API", "MENU", "BUTTON", "UI"],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13400,14 +13728,21 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "namespaceCode",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -13428,13 +13763,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "namespaceCode",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "targetType[]",
                 location: Location::Query,
                 required: false,
@@ -13443,6 +13771,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13469,6 +13798,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
                 name: "namespace",
                 location: Location::Query,
                 required: false,
@@ -13482,15 +13818,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13510,14 +13840,28 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "code",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "namespace",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -13531,13 +13875,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withIdentities",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
-            Parameter {
                 name: "withDepartmentIds",
                 location: Location::Query,
                 required: false,
@@ -13545,21 +13882,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "code",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "namespace",
+                name: "withIdentities",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Boolean,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13579,10 +13910,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "keywords",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
@@ -13593,21 +13924,22 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "keywords",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "namespace",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13627,14 +13959,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -13649,6 +13981,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13714,6 +14047,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListAuthSubjectDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -13724,34 +14058,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取同步作业详情",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "syncJobId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "success",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
-            },
             Parameter {
                 name: "action",
                 location: Location::Query,
@@ -13775,14 +14081,43 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
                 name: "objectType",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &["DEPARTMENT", "USER"],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "success",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
+            Parameter {
+                name: "syncJobId",
+                location: Location::Query,
+                required: true,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -13794,9 +14129,9 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "syncTaskId",
+                name: "limit",
                 location: Location::Query,
-                required: true,
+                required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
@@ -13808,9 +14143,9 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "syncTaskId",
                 location: Location::Query,
-                required: false,
+                required: true,
                 kind: Kind::Integer,
                 values: &[],
             },
@@ -13823,6 +14158,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13842,21 +14178,21 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "syncTaskId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "objectType[]",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Array(&Kind::String),
+                values: &["DEPARTMENT", "USER"],
+            },
+            Parameter {
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -13870,14 +14206,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &["PENDING", "SUCCESS", "FAILED", "CANCELED", "EXECUTING"],
             },
             Parameter {
-                name: "objectType[]",
+                name: "syncTaskId",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Array(&Kind::String),
-                values: &["DEPARTMENT", "USER"],
+                required: true,
+                kind: Kind::Integer,
+                values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13897,14 +14234,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -13912,6 +14249,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -13963,6 +14301,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListTenantAdminDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -13979,7 +14318,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "keywords",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -13993,7 +14332,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "keywords",
+                name: "page",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -14008,6 +14347,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14027,13 +14367,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "keywords",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "external",
                 location: Location::Query,
                 required: false,
@@ -14041,7 +14374,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "keywords",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -14054,8 +14387,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14075,14 +14416,28 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "tenantId",
+                name: "appId",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "appId",
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "tenantId",
                 location: Location::Query,
                 required: false,
                 kind: Kind::String,
@@ -14095,22 +14450,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &["social", "enterprise"],
             },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14155,6 +14497,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListTenantUserDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["options", "pagination"],
@@ -14180,10 +14523,24 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withMembersCount",
+                name: "limit",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Boolean,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "source",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Any,
                 values: &[],
             },
             Parameter {
@@ -14201,35 +14558,22 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withSourceAppDetail",
+                name: "withMembersCount",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
                 values: &[],
             },
             Parameter {
-                name: "page",
+                name: "withSourceAppDetail",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "source",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Any,
+                kind: Kind::Boolean,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14249,42 +14593,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "tenantId",
-                location: Location::Query,
-                required: false,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "targetType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
-            },
-            Parameter {
-                name: "dataType",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT", "SELECT"],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "userVisible",
+                name: "accessControl",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -14298,11 +14607,11 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "accessControl",
+                name: "dataType",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
-                values: &[],
+                required: true,
+                kind: Kind::String,
+                values: &["STRING", "NUMBER", "DATETIME", "BOOLEAN", "OBJECT", "SELECT"],
             },
             Parameter {
                 name: "keyword",
@@ -14318,8 +14627,44 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "targetType",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &["USER", "ROLE", "GROUP", "DEPARTMENT"],
+            },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "userVisible",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14339,14 +14684,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: true,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -14366,14 +14711,14 @@ pub static OPERATIONS: &[Operation] = &[
                 ],
             },
             Parameter {
-                name: "updatedAtStart",
+                name: "updatedAtEnd",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "updatedAtEnd",
+                name: "updatedAtStart",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -14387,7 +14732,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withPost",
+                name: "withDepartmentIds",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -14401,7 +14746,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withDepartmentIds",
+                name: "withPost",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -14409,6 +14754,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14460,6 +14806,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ListUsersRequestDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body {
                 at: &["options", "pagination"],
@@ -14478,14 +14825,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -14493,6 +14840,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -14520,6 +14868,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14531,21 +14880,22 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "type",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &["USERNAME", "EMAIL", "PHONE"],
-            },
-            Parameter {
                 name: "appId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "type",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &["USERNAME", "EMAIL", "PHONE"],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14565,6 +14915,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14601,6 +14952,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FunctionModelOperateIdDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14637,6 +14989,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CopyRowRelationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14809,6 +15162,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateFunctionModelFieldDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14876,6 +15230,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateFunctionModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14933,6 +15288,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateOperateModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -14969,6 +15325,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateRowDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15012,6 +15369,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateRelationValueDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15048,6 +15406,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FunctionModelOperateIdDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15077,6 +15436,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ExportModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15099,6 +15459,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ExportMetadataDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15219,6 +15580,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FilterDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -15260,6 +15622,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetAllRowDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15317,6 +15680,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetAllRowVyScrollidDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15336,6 +15700,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15355,6 +15720,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15384,6 +15750,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetRelationInfoDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15417,6 +15784,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15428,13 +15796,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "modelId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "key",
                 location: Location::Query,
                 required: true,
@@ -15442,7 +15803,7 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "value",
+                name: "modelId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -15455,8 +15816,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "value",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15468,13 +15837,6 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "modelId",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "fieldId",
                 location: Location::Query,
                 required: true,
@@ -15482,7 +15844,14 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "rowId",
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "modelId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
@@ -15496,14 +15865,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "rowId",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -15523,6 +15893,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15580,6 +15951,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::MetadataGroupDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -15614,6 +15986,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ImportModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15636,6 +16009,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ImportMetadataDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15655,6 +16029,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15666,6 +16041,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15684,6 +16060,13 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
                 name: "modelId",
                 location: Location::Query,
                 required: true,
@@ -15697,15 +16080,9 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::Integer,
                 values: &[],
             },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15763,6 +16140,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RelationSearchDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -15797,6 +16175,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FunctionModelFieldIdDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15819,6 +16198,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FunctionModelIdDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15855,6 +16235,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::FunctionModelOperateIdDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15891,6 +16272,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveRowDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15934,6 +16316,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveRelationValueDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -15963,6 +16346,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateUebaDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16118,6 +16502,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateFunctionModelFieldDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16199,6 +16584,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateFunctionModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16263,6 +16649,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateOperateModelDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16306,6 +16693,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateRowDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16328,6 +16716,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteRoleBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16401,6 +16790,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PreviewEmailTemplateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16430,6 +16820,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PubEventDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16459,6 +16850,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PubEventDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16502,6 +16894,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::QuickFilterInvitationUserDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data/list",
@@ -16529,6 +16922,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RefreshApplicationSecretDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16585,6 +16979,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveDepartmentMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16607,6 +17002,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteDeviceExclusiveValidScopeSettingsByIdsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16636,6 +17032,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveGroupMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16679,6 +17076,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveInvitationPolicyUserAttributionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16703,6 +17101,7 @@ pub static OPERATIONS: &[Operation] = &[
                 types::RemoveInvitationPolicyUserAttributionMainDepartmentDto,
             >,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16732,6 +17131,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveInvitationPolicyUserAttributionsBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16754,6 +17154,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemovePostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16817,6 +17218,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveTenantDepartmentMembersReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16853,6 +17255,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveTenantUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16882,6 +17285,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ResetUserPrincipalAuthenticationInfoDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16920,6 +17324,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ResignUserBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16958,6 +17363,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ResignUserReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -16996,6 +17402,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ResignUserBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17018,6 +17425,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ReUploadPipelineFunctionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17047,6 +17455,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RevertRosterInvitationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17069,6 +17478,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RevertRosterInvitationBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17105,6 +17515,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::ReviewTenantEnterpriseCertificationBodyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17134,6 +17545,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RevokeApplicationAccessDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17170,6 +17582,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::DeleteAuthorizeDataPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17206,6 +17619,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RevokeRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17235,6 +17649,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RevokeRoleBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17245,13 +17660,6 @@ pub static OPERATIONS: &[Operation] = &[
         summary: "获取风险策略列表",
         deprecated: false,
         parameters: &[
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
             Parameter {
                 name: "limit",
                 location: Location::Query,
@@ -17266,8 +17674,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &["IP", "USER"],
             },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -17368,6 +17784,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RiskListPolicyCreateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17387,6 +17804,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17409,6 +17827,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SaveDeviceExclusiveValidScopeSettingsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17420,38 +17839,10 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "organizationCode",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
                 name: "departmentId",
                 location: Location::Query,
                 required: true,
                 kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "keywords",
-                location: Location::Query,
-                required: true,
-                kind: Kind::String,
-                values: &[],
-            },
-            Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
-                name: "limit",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -17475,14 +17866,42 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withCustomData",
+                name: "keywords",
                 location: Location::Query,
-                required: false,
-                kind: Kind::Boolean,
+                required: true,
+                kind: Kind::String,
                 values: &[],
             },
             Parameter {
-                name: "withIdentities",
+                name: "limit",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "organizationCode",
+                location: Location::Query,
+                required: true,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "page",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Integer,
+                values: &[],
+            },
+            Parameter {
+                name: "tenantId",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                values: &[],
+            },
+            Parameter {
+                name: "withCustomData",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Boolean,
@@ -17496,14 +17915,15 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "tenantId",
+                name: "withIdentities",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::Boolean,
                 values: &[],
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -17555,6 +17975,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SearchDepartmentsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17640,6 +18061,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SearchDepartmentsListReqDto>,
         }),
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Body { at: &[] },
             items: "/data",
@@ -17663,13 +18085,6 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "page",
-                location: Location::Query,
-                required: false,
-                kind: Kind::Integer,
-                values: &[],
-            },
-            Parameter {
                 name: "limit",
                 location: Location::Query,
                 required: false,
@@ -17677,10 +18092,10 @@ pub static OPERATIONS: &[Operation] = &[
                 values: &[],
             },
             Parameter {
-                name: "withCustomData",
+                name: "page",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Boolean,
+                kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
@@ -17690,8 +18105,16 @@ pub static OPERATIONS: &[Operation] = &[
                 kind: Kind::String,
                 values: &[],
             },
+            Parameter {
+                name: "withCustomData",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                values: &[],
+            },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -17736,6 +18159,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SendManyTenantEmailDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17750,6 +18174,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SendInviteTenantUserEmailDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17772,6 +18197,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SendRosterInvitationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17801,6 +18227,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SendRosterInvitationBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17837,6 +18264,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SendManyTenantSmsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17887,6 +18315,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetCustomDataReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17916,6 +18345,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetCustomFieldsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17947,6 +18377,7 @@ pub static OPERATIONS: &[Operation] = &[
                 types::SetInvitationPolicyUserAttributionMainDepartmentDto,
             >,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -17992,6 +18423,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetMfaStatusDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18028,6 +18460,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserDepartmentsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18057,6 +18490,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserGroupsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18086,6 +18520,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UserConnectionPostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18115,6 +18550,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserRolesDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18144,6 +18580,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetPublicAccountBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18180,6 +18617,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::RemoveTenantUsersDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18202,6 +18640,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserBaseFieldsReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18238,6 +18677,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserDepartmentsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18267,6 +18707,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserOfPublicAccountBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18296,6 +18737,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SetUserPostsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18325,6 +18767,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SuspendTerminalDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18361,6 +18804,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::SuspendTerminalUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18383,6 +18827,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePublicAccountFromUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18405,6 +18850,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::TriggerSyncRiskOperationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18427,6 +18873,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::TriggerSyncTaskDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18463,6 +18910,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::TriggerWebhookDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18499,6 +18947,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::AssignAsaAccountsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18528,6 +18977,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UserConnectionPostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18557,6 +19007,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UnbindPublicAccountBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18600,6 +19051,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UnlinkIdentity>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18629,6 +19081,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateAccessKeyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18805,6 +19258,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateApplicationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18841,6 +19295,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateApplicationMfaSettingsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18870,6 +19325,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateApplicationPermissionStrategyDataDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18906,6 +19362,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateAsaAccountDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18935,6 +19392,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateAuthEnabledDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -18978,6 +19436,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDataPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19035,6 +19494,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDataResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19154,6 +19614,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDepartmentReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19183,6 +19644,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDepartmentStatusReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19219,6 +19681,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDeviceExclusiveRuleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19276,6 +19739,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateDnefReq>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19370,6 +19834,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateEmailTemplateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19406,6 +19871,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateExtIdpDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19463,6 +19929,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateExtIdpConnDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19485,6 +19952,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::MfaSettingsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19535,6 +20003,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateGroupReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19669,6 +20138,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateInvitationPolicyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19763,6 +20233,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateEmailTemplateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19806,6 +20277,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::PolicyExtendsFieldsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19842,6 +20314,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateInvitationRosterDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19871,6 +20344,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::BatchBindPolicy>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19900,6 +20374,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::BatchUnbindPolicy>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19922,6 +20397,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::LdapUpdateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19944,6 +20420,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateLoginConfigDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -19980,6 +20457,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateMultipleTenantAdminDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20023,6 +20501,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20101,6 +20580,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateOrganizationReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20130,6 +20610,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateOrganizationStatusReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20173,6 +20654,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdatePermissionNamespaceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20244,6 +20726,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdatePipelineFunctionDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20283,6 +20766,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdatePipelineOrderDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20326,6 +20810,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreatePostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20606,6 +21091,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdatePublicAccountReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20635,6 +21121,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdatePublicAccountBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20699,6 +21186,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateResourceDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20763,6 +21251,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateRoleDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20883,6 +21372,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateSecuritySettingsDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -20983,6 +21473,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateSyncTaskDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21047,6 +21538,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTenantDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21083,6 +21575,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTenantCooperatorDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21161,6 +21654,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::CreateTenantEnterpriseCertificationBodyDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21204,6 +21698,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTenantUserDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21240,6 +21735,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateUniversalInvitationDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21527,6 +22023,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateUserReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21556,6 +22053,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateUserBatchReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21578,6 +22076,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateTenantAppqrcodeState>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21600,6 +22099,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateUserPoolTenantLoginConfigDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21740,6 +22240,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UpdateWebhookDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21769,6 +22270,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UserConnectionPostDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21780,14 +22282,14 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[
             Parameter {
-                name: "page",
+                name: "limit",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
                 values: &[],
             },
             Parameter {
-                name: "limit",
+                name: "page",
                 location: Location::Query,
                 required: false,
                 kind: Kind::Integer,
@@ -21802,6 +22304,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: Some(Paging {
             at: PageAt::Query {
                 page: "page",
@@ -21867,6 +22370,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UserListCreateDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21886,6 +22390,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21897,6 +22402,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: false,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21926,6 +22432,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::UserFieldDecryptReqDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -21937,6 +22444,7 @@ pub static OPERATIONS: &[Operation] = &[
         deprecated: true,
         parameters: &[],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -22015,6 +22523,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::VerifyConfigDataDto>,
         }),
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -22034,6 +22543,7 @@ pub static OPERATIONS: &[Operation] = &[
             },
         ],
         body: None,
+        answers_json: true,
         paging: None,
     },
     Operation {
@@ -22063,6 +22573,7 @@ pub static OPERATIONS: &[Operation] = &[
             required: true,
             check: check_body::<types::GetRowBatchDto>,
         }),
+        answers_json: true,
         paging: None,
     },
 ];

@@ -22,11 +22,13 @@ mod decode;
 #[rustfmt::skip]
 #[allow(clippy::all)]
 mod generated_operations;
+mod nullable;
 pub mod operations;
 #[doc(hidden)]
 pub mod paging;
 pub use date_time::LenientDateTime;
 pub use decode::decode_response;
+pub use nullable::Nullable;
 pub use paging::Paged;
 
 pub use progenitor_client;

@@ -1,9 +1,11 @@
 //! Authing's document with the supplement's operations and schemas added, as the xtask
-//! merges them before generating: all 511 operations. (Shared by the tests of the
-//! `authing` and `authing-cli` crates, which both sit two levels below the root.)
+//! merges them before its fix-ups: the raw description of what the server sends and
+//! takes, before any of our repairs.
 
-pub fn document() -> serde_json::Value {
-    let read = |name: &str| -> serde_json::Value {
+use serde_json::Value;
+
+pub fn document() -> Value {
+    let read = |name: &str| -> Value {
         let path = format!("{}/../../spec/{name}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
     };
@@ -14,7 +16,7 @@ pub fn document() -> serde_json::Value {
         let methods = item.as_object().unwrap().clone();
         match doc["paths"][path].as_object_mut() {
             Some(existing) => existing.extend(methods),
-            None => doc["paths"][path] = serde_json::Value::Object(methods),
+            None => doc["paths"][path] = Value::Object(methods),
         }
     }
     for (name, schema) in supplement["components"]["schemas"].as_object().unwrap() {
