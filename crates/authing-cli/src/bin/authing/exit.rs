@@ -127,12 +127,20 @@ pub fn for_report(report: &Report, dry_run: bool) -> i32 {
 
 /// The code for a failed `authing api` call: transient failures and refused keys as
 /// `otp import` sorts them, a request refused before sending as invalid input, every
-/// other answer of Authing's as [`API_ERROR`].
+/// other answer of Authing's as [`API_ERROR`]. A statusCode 500-503 inside an HTTP 2xx
+/// is Authing's application answering (the SDK retried it if the call is idempotent):
+/// for `authing api` that is the answer to report, so it is [`API_ERROR`] too, with its
+/// fields on stderr, not "unavailable".
 pub fn for_api_error(e: &authing::Error) -> i32 {
     use authing_cli::service::{classify, Failure};
     match (e, classify(e)) {
         (authing::Error::InvalidRequest(_), _) => INVALID_INPUT,
         (authing::Error::Config(_), _) => CONFIG,
+        (authing::Error::Api(api), Failure::Unavailable(_))
+            if (200..300).contains(&api.http_status) =>
+        {
+            API_ERROR
+        }
         (_, Failure::Unavailable(_)) => UNAVAILABLE,
         (_, Failure::Auth(_)) => AUTH,
         _ => API_ERROR,
