@@ -47,10 +47,19 @@ pub fn render(file: &syn::File, doc: &Value, paged: &[PagedOperation]) -> Result
                     other => bail!("{name}: parameter in {other:?}"),
                 };
                 let required = p["required"] == true || p["in"] == "path";
-                parameters.push(parameter(doc, p["name"].as_str(), location, required, &p["schema"]));
+                parameters.push(parameter(
+                    doc,
+                    p["name"].as_str(),
+                    location,
+                    required,
+                    &p["schema"],
+                ));
             }
             let body_schema = op.pointer("/requestBody/content/application~1json/schema");
-            let body = match (body_schema, builder.fields.iter().find(|(f, _)| f == "body")) {
+            let body = match (
+                body_schema,
+                builder.fields.iter().find(|(f, _)| f == "body"),
+            ) {
                 (Some(schema), Some((_, ty))) => {
                     let schema = resolve(doc, schema);
                     let required_fields: Vec<&str> = schema["required"]
@@ -154,7 +163,10 @@ fn kind(doc: &Value, schema: &Value) -> proc_macro2::TokenStream {
             quote!(Kind::Array(&#items))
         }
         _ if schema.get("properties").is_some() => quote!(Kind::Object),
-        _ if schema["enum"].as_array().is_some_and(|e| e.iter().all(Value::is_string)) => {
+        _ if schema["enum"]
+            .as_array()
+            .is_some_and(|e| e.iter().all(Value::is_string)) =>
+        {
             quote!(Kind::String)
         }
         _ => quote!(Kind::Any),
@@ -163,12 +175,22 @@ fn kind(doc: &Value, schema: &Value) -> proc_macro2::TokenStream {
 
 fn paging(p: &PagedOperation) -> Result<proc_macro2::TokenStream> {
     let at = match p.request {
-        Request::Query => quote!(PageAt::Query { page: "page", limit: "limit" }),
-        Request::QueryPageNo => quote!(PageAt::Query { page: "pageNo", limit: "pageSize" }),
+        Request::Query => quote!(PageAt::Query {
+            page: "page",
+            limit: "limit"
+        }),
+        Request::QueryPageNo => quote!(PageAt::Query {
+            page: "pageNo",
+            limit: "pageSize"
+        }),
         Request::Body => quote!(PageAt::Body { at: &[] }),
-        Request::BodyPagination => quote!(PageAt::Body { at: &["pagination"] }),
+        Request::BodyPagination => quote!(PageAt::Body {
+            at: &["pagination"]
+        }),
         Request::BodyOptionsPagination => {
-            quote!(PageAt::Body { at: &["options", "pagination"] })
+            quote!(PageAt::Body {
+                at: &["options", "pagination"]
+            })
         }
     };
     // The paging pass describes the answer's shape in words; each is one pair of places.
@@ -178,7 +200,10 @@ fn paging(p: &PagedOperation) -> Result<proc_macro2::TokenStream> {
         "data: {list, count}" => ("/data/list", Some("/data/count")),
         "data: {list}" => ("/data/list", None),
         "data: {data, totalCount}" => ("/data/data", Some("/data/totalCount")),
-        other => bail!("{}: an answer shape the table does not know: {other}", p.name),
+        other => bail!(
+            "{}: an answer shape the table does not know: {other}",
+            p.name
+        ),
     };
     let total = match total {
         Some(t) => quote!(Some(#t)),

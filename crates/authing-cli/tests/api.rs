@@ -70,7 +70,11 @@ impl From<Output> for Run {
 impl Run {
     #[track_caller]
     fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "stdout: {}\nstderr: {}",
+            self.stdout, self.stderr
+        );
         self
     }
 
@@ -90,7 +94,11 @@ impl Run {
 async fn api(emu: Option<&Emulator>, args: &[&str]) -> Run {
     let mut all = vec!["api"];
     all.extend_from_slice(args);
-    command(emu, &all).output().await.expect("run authing").into()
+    command(emu, &all)
+        .output()
+        .await
+        .expect("run authing")
+        .into()
 }
 
 /// The arguments of a request the document accepts for one operation: `-F` for each
@@ -125,7 +133,9 @@ fn adjust(operation_id: &str, args: &mut Vec<String>, emu: &Emulator) {
     match operation_id {
         // The document's example credentials are not the emulator's.
         "V3ManagementController_getManagementToken" => {
-            body = Some(json!({"accessKeyId": emu.access_key_id(), "accessKeySecret": emu.access_key_secret()}));
+            body = Some(
+                json!({"accessKeyId": emu.access_key_id(), "accessKeySecret": emu.access_key_secret()}),
+            );
         }
         // `departmentId` is optional in the document, but the emulator (as Authing)
         // needs it or `departmentCode` to find a department: with neither it is a 400.
@@ -240,7 +250,11 @@ async fn every_operation_once_with_a_document_derived_request() {
     for (id, what, run) in &runs {
         let reached = stats.operation_total(id) > before.operation_total(id);
         if !reached {
-            failures.push(format!("{what}: never reached {id}: exit {}: {}", run.code, run.stderr.trim()));
+            failures.push(format!(
+                "{what}: never reached {id}: exit {}: {}",
+                run.code,
+                run.stderr.trim()
+            ));
             continue;
         }
         if run.code == 0 {
@@ -267,13 +281,23 @@ async fn every_operation_once_with_a_document_derived_request() {
                     && run.stderr.contains("\nmessage: ")
                     && run.stderr.contains("\nrequestId: ") =>
             {
-                *answers.entry(format!("exit 3, statusCode {code}")).or_default() += 1
+                *answers
+                    .entry(format!("exit 3, statusCode {code}"))
+                    .or_default() += 1
             }
             _ => failures.push(format!("{what}: exit {}: {}", run.code, run.stderr.trim())),
         }
     }
-    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(stats.unmatched, before.unmatched, "every call reached its own operation");
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(
+        stats.unmatched, before.unmatched,
+        "every call reached its own operation"
+    );
     assert_eq!(answers.values().sum::<usize>(), 511);
     eprintln!("511 operations called through `authing api`: {answers:?}");
 }
@@ -283,7 +307,9 @@ async fn paginate_walks_every_page_in_the_body_and_query_shapes() {
     let ids: BTreeSet<String> = (0..120).map(|i| format!("user-{i:03}")).collect();
     let emu = emulator(ids.iter().map(SeedUser::new)).await;
     // Body `options.pagination`, pages of the document's largest size, 50: 50 + 50 + 20.
-    let run = api(Some(&emu), &["list_users", "--paginate"]).await.expect(0);
+    let run = api(Some(&emu), &["list_users", "--paginate"])
+        .await
+        .expect(0);
     let items = run.lines();
     assert_eq!(items.len(), 120);
     let seen: BTreeSet<String> = items
@@ -292,19 +318,28 @@ async fn paginate_walks_every_page_in_the_body_and_query_shapes() {
         .collect();
     assert_eq!(seen, ids);
     assert_eq!(
-        emu.stats().operation_total("UsersManagementController_listUsers"),
+        emu.stats()
+            .operation_total("UsersManagementController_listUsers"),
         3
     );
     // Query `page`/`limit`, in pages of the size asked for, from the page asked for.
     let run = api(
         Some(&emu),
-        &["GET /api/v3/list-users", "--paginate", "-F", "limit=40", "-F", "page=2"],
+        &[
+            "GET /api/v3/list-users",
+            "--paginate",
+            "-F",
+            "limit=40",
+            "-F",
+            "page=2",
+        ],
     )
     .await
     .expect(0);
     assert_eq!(run.lines().len(), 80, "pages 2 and 3 of 40");
     assert_eq!(
-        emu.stats().operation_total("UsersManagementController_listUsersLegacy"),
+        emu.stats()
+            .operation_total("UsersManagementController_listUsersLegacy"),
         2
     );
 }
@@ -317,14 +352,27 @@ async fn answers_data_only_and_the_three_ways_to_name_an_operation() {
         "UsersManagementController_getUser",
         "get /api/v3/get-user",
     ] {
-        let answer = api(Some(&emu), &[name, "-F", "userId=u1"]).await.expect(0).json();
+        let answer = api(Some(&emu), &[name, "-F", "userId=u1"])
+            .await
+            .expect(0)
+            .json();
         assert_eq!(answer["statusCode"], 200, "{name}");
         assert_eq!(answer["data"]["email"], "ann@example.com", "{name}");
     }
-    let data = api(Some(&emu), &["get_user", "-F", "userId=ann@example.com", "-F", "userIdType=email", "--data-only"])
-        .await
-        .expect(0)
-        .json();
+    let data = api(
+        Some(&emu),
+        &[
+            "get_user",
+            "-F",
+            "userId=ann@example.com",
+            "-F",
+            "userIdType=email",
+            "--data-only",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
     assert_eq!(data["userId"], "u1");
     // Piped: one line.
     let run = api(Some(&emu), &["get_user", "-F", "userId=u1"]).await;
@@ -338,53 +386,100 @@ async fn answers_data_only_and_the_three_ways_to_name_an_operation() {
     let by_commas = api(Some(&emu), &["get_user_batch", "-F", "userIds=u1,u2"]).await;
     let by_flags = api(
         Some(&emu),
-        &["get_user_batch", "-F", "userIds=u1", "-F", "userIds[]=u2", "--data-only"],
+        &[
+            "get_user_batch",
+            "-F",
+            "userIds=u1",
+            "-F",
+            "userIds[]=u2",
+            "--data-only",
+        ],
     )
     .await;
     for run in [batch, by_commas] {
         assert_eq!(run.expect(0).json()["statusCode"], 200);
     }
-    assert!(by_flags.expect(0).json().is_array(), "data of get_user_batch");
+    assert!(
+        by_flags.expect(0).json().is_array(),
+        "data of get_user_batch"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_names_and_arguments_are_refused_before_sending() {
     let emu = emulator([]).await;
     let run = api(Some(&emu), &["list_user"]).await.expect(USAGE);
-    assert!(run.stderr.contains("unknown operation `list_user`"), "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean list_users"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown operation `list_user`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean list_users"),
+        "{}",
+        run.stderr
+    );
     let run = api(Some(&emu), &["GET /api/v3/list-users", "-F", "limit=fifty"])
         .await
         .expect(INVALID_INPUT);
-    assert!(run.stderr.contains("-F limit: expected an integer"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("-F limit: expected an integer"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("fifty"), "values are not echoed");
-    let run = api(Some(&emu), &["get_user", "-F", "userld=u1"]).await.expect(INVALID_INPUT);
+    let run = api(Some(&emu), &["get_user", "-F", "userld=u1"])
+        .await
+        .expect(INVALID_INPUT);
     assert!(run.stderr.contains("did you mean userId"), "{}", run.stderr);
     let run = api(Some(&emu), &["get_user"]).await.expect(INVALID_INPUT);
-    assert!(run.stderr.contains("parameter `userId` is required"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("parameter `userId` is required"),
+        "{}",
+        run.stderr
+    );
     let run = api(
         Some(&emu),
-        &["import_otp", "--data", r#"{"list":[{"userId":"u1","otp":{"secret":123456}}]}"#],
+        &[
+            "import_otp",
+            "--data",
+            r#"{"list":[{"userId":"u1","otp":{"secret":123456}}]}"#,
+        ],
     )
     .await
     .expect(INVALID_INPUT);
     assert!(
-        run.stderr.contains("body: list[0].otp.secret: invalid type: integer, expected"),
+        run.stderr
+            .contains("body: list[0].otp.secret: invalid type: integer, expected"),
         "{}",
         run.stderr
     );
     assert!(!run.stderr.contains("123456"));
-    let run = api(Some(&emu), &["get_user", "--data", "{nope"]).await.expect(INVALID_INPUT);
-    assert!(run.stderr.contains("--data: not JSON: line 1 column 2"), "{}", run.stderr);
-    let run = api(Some(&emu), &["get_user", "--paginate", "-F", "userId=u1"]).await.expect(USAGE);
-    assert!(run.stderr.contains("does not answer in pages"), "{}", run.stderr);
+    let run = api(Some(&emu), &["get_user", "--data", "{nope"])
+        .await
+        .expect(INVALID_INPUT);
+    assert!(
+        run.stderr.contains("--data: not JSON: line 1 column 2"),
+        "{}",
+        run.stderr
+    );
+    let run = api(Some(&emu), &["get_user", "--paginate", "-F", "userId=u1"])
+        .await
+        .expect(USAGE);
+    assert!(
+        run.stderr.contains("does not answer in pages"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(emu.stats().total, 0, "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_business_error_prints_authings_fields_and_exits_3() {
     let emu = emulator([]).await;
-    let run = api(Some(&emu), &["get_user", "-F", "userId=nobody"]).await.expect(API_ERROR);
+    let run = api(Some(&emu), &["get_user", "-F", "userId=nobody"])
+        .await
+        .expect(API_ERROR);
     assert!(run.stdout.is_empty());
     for field in ["statusCode: 404", "message: ", "requestId: "] {
         assert!(run.stderr.contains(field), "{field}: {}", run.stderr);
@@ -395,8 +490,11 @@ async fn a_business_error_prints_authings_fields_and_exits_3() {
 async fn secrets_in_answers_go_to_stdout_only() {
     let emu = emulator([SeedUser::new("u1")]).await;
     let secret = "JBSWY3DPEHPK3PXPJBSWY3DP";
-    let import = json!({"list": [{"userId": "u1", "otp": {"secret": secret, "recoveryCode": "b471-8ec0"}}]});
-    api(Some(&emu), &["import_otp", "--data", &import.to_string()]).await.expect(0);
+    let import =
+        json!({"list": [{"userId": "u1", "otp": {"secret": secret, "recoveryCode": "b471-8ec0"}}]});
+    api(Some(&emu), &["import_otp", "--data", &import.to_string()])
+        .await
+        .expect(0);
     for mode in ["token", "signature"] {
         let mut cmd = command(
             Some(&emu),
@@ -405,19 +503,32 @@ async fn secrets_in_answers_go_to_stdout_only() {
         cmd.env("AUTHING_AUTH_MODE", mode);
         let run = Run::from(cmd.output().await.unwrap()).expect(0);
         assert_eq!(run.json()["data"]["secret"], secret, "{mode}");
-        assert!(run.stderr.contains("authing.request"), "{mode}: logged: {}", run.stderr);
+        assert!(
+            run.stderr.contains("authing.request"),
+            "{mode}: logged: {}",
+            run.stderr
+        );
         assert!(!run.stderr.contains(secret), "{mode}: {}", run.stderr);
         assert!(!run.stderr.contains(emu.access_key_secret()));
     }
     // The token an answer carries, at trace level.
-    let credentials = json!({"accessKeyId": emu.access_key_id(), "accessKeySecret": emu.access_key_secret()});
+    let credentials =
+        json!({"accessKeyId": emu.access_key_id(), "accessKeySecret": emu.access_key_secret()});
     let mut cmd = command(
         Some(&emu),
-        &["api", "get_management_token", "--data", &credentials.to_string()],
+        &[
+            "api",
+            "get_management_token",
+            "--data",
+            &credentials.to_string(),
+        ],
     );
     cmd.env("RUST_LOG", "trace");
     let run = Run::from(cmd.output().await.unwrap()).expect(0);
-    let token = run.json()["data"]["access_token"].as_str().unwrap().to_string();
+    let token = run.json()["data"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(token.starts_with("eyJ"));
     assert!(!run.stderr.contains("eyJ"), "{}", run.stderr);
     assert!(!run.stderr.contains(emu.access_key_secret()));
@@ -433,11 +544,17 @@ async fn list_and_the_embedded_emulator() {
         .lines()
         .find(|l| l.starts_with("get_user_batch "))
         .unwrap_or_else(|| panic!("{}", run.stdout));
-    assert!(line.contains(" GET ") && line.contains("/api/v3/get-user-batch"), "{line}");
+    assert!(
+        line.contains(" GET ") && line.contains("/api/v3/get-user-batch"),
+        "{line}"
+    );
     let run = api(None, &["--list", "list-users"]).await.expect(0);
     assert!(run.stdout.contains("[pages]"), "{}", run.stdout);
     // No credentials: --emulator needs none.
-    let answer = api(None, &["list_users", "--emulator"]).await.expect(0).json();
+    let answer = api(None, &["list_users", "--emulator"])
+        .await
+        .expect(0)
+        .json();
     assert_eq!(answer["data"]["totalCount"], 0);
     let run = api(None, &["list_users"]).await.expect(78);
     assert!(run.stderr.contains("no credentials"), "{}", run.stderr);
@@ -446,17 +563,34 @@ async fn list_and_the_embedded_emulator() {
 #[tokio::test]
 async fn completions_offer_commands_and_operation_names() {
     for shell in ["bash", "zsh", "fish"] {
-        let out = command(None, &["completions", shell]).output().await.unwrap();
+        let out = command(None, &["completions", shell])
+            .output()
+            .await
+            .unwrap();
         let run = Run::from(out).expect(0);
-        for word in ["otp", "import", "api", "paginate", "list_users", "UsersManagementController_listUsers"] {
+        for word in [
+            "otp",
+            "import",
+            "api",
+            "paginate",
+            "list_users",
+            "UsersManagementController_listUsers",
+        ] {
             assert!(run.stdout.contains(word), "{shell}: no {word}");
         }
         if shell == "bash" {
-            let script = std::env::temp_dir().join(format!("authing-completion-{}.bash", std::process::id()));
+            let script = std::env::temp_dir()
+                .join(format!("authing-completion-{}.bash", std::process::id()));
             std::fs::write(&script, &run.stdout).unwrap();
-            let checked = std::process::Command::new("bash").arg("-n").arg(&script).output();
+            let checked = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&script)
+                .output();
             let _ = std::fs::remove_file(&script);
-            assert!(checked.unwrap().status.success(), "bash -n refuses the script");
+            assert!(
+                checked.unwrap().status.success(),
+                "bash -n refuses the script"
+            );
         }
     }
 }

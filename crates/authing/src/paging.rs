@@ -111,10 +111,7 @@ where
         if w.progress.done {
             return None;
         }
-        let asked = w
-            .request
-            .clone()
-            .at_page(w.progress.page, w.progress.limit);
+        let asked = w.request.clone().at_page(w.progress.page, w.progress.limit);
         let batch: Vec<Result<P::Item, Error>> = match asked.send_page().await.checked() {
             Err(e) => {
                 w.progress.done = true;

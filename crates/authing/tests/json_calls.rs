@@ -39,7 +39,12 @@ fn arguments(doc: &Value, op: &Operation) -> (Map<String, Value>, Option<Value>)
         .parameters
         .iter()
         .filter(|p| p.location != Location::Body)
-        .map(|p| (p.plain_name().to_string(), value(p.kind, p.values, p.plain_name())))
+        .map(|p| {
+            (
+                p.plain_name().to_string(),
+                value(p.kind, p.values, p.plain_name()),
+            )
+        })
         .collect();
     let schema = doc["paths"][op.path][op.method.to_lowercase()]
         .pointer("/requestBody/content/application~1json/schema");
@@ -86,11 +91,7 @@ fn declared_only(doc: &Value, schema: &Value, value: Value) -> Value {
 
 /// What must be the same on the wire.
 fn wire(r: &Request) -> Value {
-    let header = |name: &str| {
-        r.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_string())
-    };
+    let header = |name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_string());
     let body: Value = if r.body.is_empty() {
         Value::Null
     } else {
@@ -115,7 +116,9 @@ fn numbers_as_f64(v: Value) -> Value {
     match v {
         Value::Number(n) => json!(n.as_f64().unwrap()),
         Value::Array(a) => Value::Array(a.into_iter().map(numbers_as_f64).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect())
+        }
         other => other,
     }
 }
@@ -141,7 +144,9 @@ async fn every_operation_sends_what_its_typed_builder_sends() {
     let doc = document::document();
     let mut failures = Vec::new();
     for row in operation_table::OPERATIONS {
-        let op = authing::json::find(row.name).expect("in the table").operation;
+        let op = authing::json::find(row.name)
+            .expect("in the table")
+            .operation;
         assert_eq!(op.operation_id, row.operation_id);
         let (params, body) = arguments(&doc, op);
         let typed = operation_table::Args {
@@ -169,7 +174,11 @@ async fn every_operation_sends_what_its_typed_builder_sends() {
         }
         let received = server.received_requests().await.unwrap();
         let [typed, json] = &received[before..] else {
-            failures.push(format!("{}: {} requests", row.name, received.len() - before));
+            failures.push(format!(
+                "{}: {} requests",
+                row.name,
+                received.len() - before
+            ));
             continue;
         };
         let (typed, json) = (wire(typed), wire(json));
@@ -209,11 +218,16 @@ async fn errors_and_paging_are_those_of_the_typed_calls() {
     request.params.insert("userId".into(), json!("nobody"));
     let e = client.call_json(get_user, &request).await.unwrap_err();
     assert!(matches!(e, authing::Error::Api(_)), "{e:?}");
-    assert_eq!((e.status_code(), e.api_code(), e.request_id()), (Some(404), Some(2004), Some("r-1")));
+    assert_eq!(
+        (e.status_code(), e.api_code(), e.request_id()),
+        (Some(404), Some(2004), Some("r-1"))
+    );
 
     // A list of 7 in pages of 3 (query page/limit, `data.list` and `data.totalCount`),
     // with an unknown field kept as the server sent it.
-    let legacy = authing::json::find("GET /api/v3/list-users").unwrap().operation;
+    let legacy = authing::json::find("GET /api/v3/list-users")
+        .unwrap()
+        .operation;
     for page in 1..=3 {
         let count = if page == 3 { 1 } else { 3 };
         let list: Vec<Value> = (0..count)
@@ -247,5 +261,8 @@ async fn errors_and_paging_are_those_of_the_typed_calls() {
         .map(|r| r.url.query().unwrap_or_default().to_string())
         .collect();
     // The typed builder's order: query parameters sorted by name.
-    assert_eq!(asked, ["limit=3&page=1", "limit=3&page=2", "limit=3&page=3"]);
+    assert_eq!(
+        asked,
+        ["limit=3&page=1", "limit=3&page=2", "limit=3&page=3"]
+    );
 }

@@ -54,7 +54,10 @@ pub(crate) fn fits(value: &Value, kind: Kind, values: &[&str]) -> Result<(), Str
         (Kind::Any, _) => true,
         (Kind::String, Value::String(s)) => {
             if !values.is_empty() && !values.contains(&s.as_str()) {
-                return Err(format!("not an allowed value: expected one of {}", list(values)));
+                return Err(format!(
+                    "not an allowed value: expected one of {}",
+                    list(values)
+                ));
             }
             true
         }

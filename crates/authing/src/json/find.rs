@@ -67,7 +67,9 @@ fn match_path(operation: &Operation, path: &str) -> Option<Map<String, Value>> {
 }
 
 fn percent_decode(segment: &str) -> Option<String> {
-    let decoded = percent_encoding::percent_decode_str(segment).decode_utf8().ok()?;
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()?;
     Some(decoded.into_owned())
 }
 
@@ -78,7 +80,10 @@ mod tests {
     #[test]
     fn by_sdk_name_operation_id_and_method_path() {
         let by_name = find("list_users").unwrap();
-        assert_eq!(by_name.operation.operation_id, "UsersManagementController_listUsers");
+        assert_eq!(
+            by_name.operation.operation_id,
+            "UsersManagementController_listUsers"
+        );
         let by_id = find("UsersManagementController_listUsers").unwrap();
         assert_eq!(by_id.operation.name, "list_users");
         let by_path = find("post /api/v3/list-users").unwrap();

@@ -76,7 +76,10 @@ fn requested(paging: &Paging, request: &JsonRequest) -> (Option<i64>, Option<i64
             )
         }
     };
-    (page.as_ref().and_then(number), limit.as_ref().and_then(number))
+    (
+        page.as_ref().and_then(number),
+        limit.as_ref().and_then(number),
+    )
 }
 
 /// An integer, or a string holding one (some operations type page numbers as text).
@@ -130,7 +133,12 @@ fn at_page(
                 body
             };
             let numbers = with(false);
-            let fits = |b: &Value| operation.body.as_ref().is_some_and(|d| (d.check)(b).is_ok());
+            let fits = |b: &Value| {
+                operation
+                    .body
+                    .as_ref()
+                    .is_some_and(|d| (d.check)(b).is_ok())
+            };
             asked.body = Some(if fits(&numbers) { numbers } else { with(true) });
         }
     }

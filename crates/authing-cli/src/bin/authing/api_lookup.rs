@@ -8,9 +8,7 @@ pub fn find(name: &str) -> Result<Found, String> {
     if let Some(found) = authing::json::find(name) {
         return Ok(found);
     }
-    let names = OPERATIONS
-        .iter()
-        .flat_map(|op| [op.name, op.operation_id]);
+    let names = OPERATIONS.iter().flat_map(|op| [op.name, op.operation_id]);
     let mut close = closest(name, names);
     // A word of a name ("users") is a search, not a typo.
     if close.is_empty() {
@@ -88,7 +86,9 @@ mod tests {
         assert!(e.contains("UsersManagementController_listUsers"), "{e}");
         let e = find("zzzzqqq").unwrap_err();
         assert!(!e.contains("did you mean"), "{e}");
-        assert!(list("get-user-batch").iter().any(|l| l.starts_with("get_user_batch ")));
+        assert!(list("get-user-batch")
+            .iter()
+            .any(|l| l.starts_with("get_user_batch ")));
         assert_eq!(list("").len(), OPERATIONS.len());
     }
 }

@@ -114,9 +114,9 @@ fn read_data(data: &str) -> Result<Value, Refused> {
     let (text, source) = match data.strip_prefix('@') {
         Some("-") => {
             let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| refused(exit::NO_INPUT, format!("--data @-: cannot read stdin: {e}")))?;
+            std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                refused(exit::NO_INPUT, format!("--data @-: cannot read stdin: {e}"))
+            })?;
             (text, "--data @- (stdin)".to_string())
         }
         Some(path) => {
@@ -130,7 +130,12 @@ fn read_data(data: &str) -> Result<Value, Refused> {
         // serde_json's syntax errors give the position, not the text around it.
         refused(
             exit::INVALID_INPUT,
-            format!("{source}: not JSON: line {} column {}: {:?} error", e.line(), e.column(), e.classify()),
+            format!(
+                "{source}: not JSON: line {} column {}: {:?} error",
+                e.line(),
+                e.column(),
+                e.classify()
+            ),
         )
     })
 }
@@ -226,7 +231,11 @@ fn json(text: &str, what: &str) -> Result<Value, String> {
 
 /// Put `value` under the parameter's name: arrays grow with each flag, anything else
 /// may be given once.
-fn add(target: &mut Map<String, Value>, parameter: &Parameter, value: Value) -> Result<(), Refused> {
+fn add(
+    target: &mut Map<String, Value>,
+    parameter: &Parameter,
+    value: Value,
+) -> Result<(), Refused> {
     let key = parameter.plain_name();
     match (target.get_mut(key), value) {
         (Some(Value::Array(have)), Value::Array(more)) => {
@@ -277,7 +286,10 @@ mod tests {
         assert_eq!(typed(&integers, "1, 2").unwrap(), json!([1, 2]));
         assert!(typed(&integers, "1,x").is_err());
         let objects = param(Kind::Array(&Kind::Object));
-        assert_eq!(typed(&objects, r#"{"a":1,"b":2}"#).unwrap(), json!([{"a": 1, "b": 2}]));
+        assert_eq!(
+            typed(&objects, r#"{"a":1,"b":2}"#).unwrap(),
+            json!([{"a": 1, "b": 2}])
+        );
         assert_eq!(typed(&param(Kind::Integer), "50").unwrap(), json!(50));
         assert_eq!(
             typed(&param(Kind::Integer), "5.5").unwrap_err(),
@@ -288,7 +300,10 @@ mod tests {
         assert!(typed(&param(Kind::Boolean), "yes").is_err());
         assert_eq!(typed(&param(Kind::String), "007").unwrap(), json!("007"));
         assert_eq!(typed(&param(Kind::Any), "7").unwrap(), json!(7));
-        assert_eq!(typed(&param(Kind::Any), "Activated").unwrap(), json!("Activated"));
+        assert_eq!(
+            typed(&param(Kind::Any), "Activated").unwrap(),
+            json!("Activated")
+        );
     }
 
     #[test]
@@ -301,6 +316,9 @@ mod tests {
         let one = param(Kind::String);
         let mut target = Map::new();
         add(&mut target, &one, json!("a")).unwrap();
-        assert_eq!(add(&mut target, &one, json!("b")).unwrap_err().code, exit::USAGE);
+        assert_eq!(
+            add(&mut target, &one, json!("b")).unwrap_err().code,
+            exit::USAGE
+        );
     }
 }

@@ -94,11 +94,19 @@ fn request(found: &Found, args: &ApiArgs) -> Result<JsonRequest, Refused> {
     Ok(request)
 }
 
-async fn call(client: &ManagementClient, found: Found, request: &JsonRequest, data_only: bool) -> i32 {
+async fn call(
+    client: &ManagementClient,
+    found: Found,
+    request: &JsonRequest,
+    data_only: bool,
+) -> i32 {
     match client.call_json(found.operation, request).await {
         Ok(mut answer) => {
             let shown = if data_only {
-                answer.get_mut("data").map(Value::take).unwrap_or(Value::Null)
+                answer
+                    .get_mut("data")
+                    .map(Value::take)
+                    .unwrap_or(Value::Null)
             } else {
                 answer
             };

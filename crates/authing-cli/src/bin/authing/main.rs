@@ -29,8 +29,9 @@ fn main() {
 fn run() -> i32 {
     let cli = Cli::parse();
     init_tracing(match &cli.command {
-        Command::Api(args) => ["warn", "warn,authing=debug", "warn,authing=trace"]
-            [usize::from(args.verbose.min(2))],
+        Command::Api(args) => {
+            ["warn", "warn,authing=debug", "warn,authing=trace"][usize::from(args.verbose.min(2))]
+        }
         _ => "warn",
     });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
