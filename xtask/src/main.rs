@@ -7,6 +7,7 @@
 //! `--check` does all of that in memory and fails, naming the difference, when a
 //! checked-in file is stale or was edited by hand.
 
+mod document;
 mod fixups;
 mod operation_table;
 mod postprocess;
@@ -28,37 +29,35 @@ const HEADER: &str = "\
 // fix-ups in xtask/src/fixups/. DO NOT EDIT: change the fix-ups and regenerate.
 ";
 
+/// What `generate` reads, and what it does with the result.
+struct Options {
+    /// The checkout whose spec/ is read and whose files are written or checked.
+    root: PathBuf,
+    /// `--spec FILE`: another revision of the document instead of the vendored one.
+    spec: Option<PathBuf>,
+    /// `--out DIR`: write the generated files under DIR instead of `root`.
+    out: Option<PathBuf>,
+    check: bool,
+    /// `--dry-run`: generate in memory, report the counts, write nothing.
+    dry_run: bool,
+    verbose: bool,
+}
+
+const USAGE: &str = "usage: cargo xtask generate [--check | --dry-run | --out DIR] \
+                     [--spec FILE] [--root DIR] [-v]";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: cargo xtask generate [--check] [-v] [--root DIR]";
     let result = match args.first().map(String::as_str) {
-        Some("generate") => {
-            let mut check = false;
-            let mut verbose = false;
-            // --root: another checkout to work on (the gate's own test uses a copy).
-            let mut root = workspace_root();
-            let mut rest = args[1..].iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "--check" => check = true,
-                    "-v" | "--verbose" => verbose = true,
-                    "--root" => match rest.next() {
-                        Some(dir) => root = PathBuf::from(dir),
-                        None => {
-                            eprintln!("--root needs a directory\n{usage}");
-                            return ExitCode::from(2);
-                        }
-                    },
-                    bad => {
-                        eprintln!("unknown argument {bad}\n{usage}");
-                        return ExitCode::from(2);
-                    }
-                }
+        Some("generate") => match generate_options(&args[1..]) {
+            Ok(opts) => generate(&opts),
+            Err(e) => {
+                eprintln!("{e}\n{USAGE}");
+                return ExitCode::from(2);
             }
-            generate(&root, check, verbose)
-        }
+        },
         _ => {
-            eprintln!("{usage}");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -71,6 +70,45 @@ fn main() -> ExitCode {
     }
 }
 
+fn generate_options(args: &[String]) -> std::result::Result<Options, String> {
+    let mut opts = Options {
+        // --root: another checkout to work on (the gate's own test uses a copy).
+        root: workspace_root(),
+        spec: None,
+        out: None,
+        check: false,
+        dry_run: false,
+        verbose: false,
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--check" => opts.check = true,
+            "--dry-run" => opts.dry_run = true,
+            "-v" | "--verbose" => opts.verbose = true,
+            "--root" => opts.root = value()?,
+            "--spec" => opts.spec = Some(value()?),
+            "--out" => opts.out = Some(value()?),
+            bad => return Err(format!("unknown argument {bad}")),
+        }
+    }
+    let modes = [opts.check, opts.dry_run, opts.out.is_some()];
+    match modes.iter().filter(|m| **m).count() {
+        0 if opts.spec.is_some() => {
+            // Another revision's code next to the vendored document would leave spec/
+            // and the generated crate disagreeing.
+            Err("--spec needs --check, --dry-run or --out DIR".into())
+        }
+        0 | 1 => Ok(opts),
+        _ => Err("--check, --dry-run and --out exclude each other".into()),
+    }
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -78,13 +116,23 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
-    let raw =
-        std::fs::read_to_string(root.join(SPEC)).with_context(|| format!("reading {SPEC}"))?;
-    let mut doc: Value = serde_json::from_str(&raw).with_context(|| format!("parsing {SPEC}"))?;
+fn generate(opts: &Options) -> Result<()> {
+    let root = opts.root.as_path();
+    let spec_file = opts.spec.clone().unwrap_or_else(|| root.join(SPEC));
+    let raw = std::fs::read_to_string(&spec_file)
+        .with_context(|| format!("reading {}", spec_file.display()))?;
+    let mut doc = document::parse_json(&raw, &spec_file)?;
     let upstream_count = count_operations(&doc);
 
-    let report = fixups::apply(&mut doc)?;
+    let absent = match opts.spec {
+        None => fixups::Absent::Fails,
+        Some(_) => fixups::Absent::Noted,
+    };
+    let fixups::Applied { report, notes } = fixups::apply(&mut doc, absent)
+        .with_context(|| format!("{} cannot be generated", spec_file.display()))?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     let upstream_ops = operation_ids(&doc);
     if upstream_ops.len() != upstream_count {
         bail!(
@@ -93,12 +141,12 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         );
     }
     let report_text = render_report(&report);
-    if verbose {
+    if opts.verbose {
         eprint!("{report_text}");
     }
 
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(doc.clone()).context("the fixed-up document is not OpenAPI 3.0")?;
+    let spec = document::openapi(&doc)
+        .map_err(|e| anyhow::anyhow!("a fix-up made the document invalid at {e}"))?;
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -147,7 +195,9 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         (GENERATED, code),
         (OPERATION_TABLE, table),
     ];
-    if check {
+    if opts.dry_run {
+        eprintln!("--dry-run: nothing written");
+    } else if opts.check {
         let mut stale = Vec::new();
         for (path, want) in &outputs {
             let have = std::fs::read_to_string(root.join(path)).unwrap_or_default();
@@ -175,9 +225,14 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         }
         eprintln!("generated files are up to date");
     } else {
+        let out = opts.out.as_deref().unwrap_or(root);
         for (path, content) in &outputs {
-            std::fs::write(root.join(path), content).with_context(|| format!("writing {path}"))?;
-            eprintln!("wrote {path}");
+            let to = out.join(path);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&to, content).with_context(|| format!("writing {}", to.display()))?;
+            eprintln!("wrote {}", to.display());
         }
     }
     Ok(())
