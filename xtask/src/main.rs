@@ -9,6 +9,7 @@
 
 mod document;
 mod fixups;
+mod msrv;
 mod operation_table;
 mod postprocess;
 
@@ -44,11 +45,13 @@ struct Options {
 }
 
 const USAGE: &str = "usage: cargo xtask generate [--check | --dry-run | --out DIR] \
-                     [--spec FILE] [--root DIR] [-v]";
+                     [--spec FILE] [--root DIR] [-v]
+       cargo xtask msrv   (the workspace's rust-version is what Cargo.lock needs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("msrv") if args.len() == 1 => msrv::check(&workspace_root()),
         Some("generate") => match generate_options(&args[1..]) {
             Ok(opts) => generate(&opts),
             Err(e) => {
