@@ -12,6 +12,7 @@ mod fixups;
 mod msrv;
 mod operation_table;
 mod postprocess;
+mod provenance;
 
 use anyhow::{bail, Context, Result};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
@@ -125,6 +126,10 @@ fn generate(opts: &Options) -> Result<()> {
     let raw = std::fs::read_to_string(&spec_file)
         .with_context(|| format!("reading {}", spec_file.display()))?;
     let mut doc = document::parse_json(&raw, &spec_file)?;
+    let provenance = match opts.spec {
+        None => provenance::Provenance::vendored(root, raw.as_bytes())?,
+        Some(_) => provenance::Provenance::given(raw.as_bytes()),
+    };
     let upstream_count = count_operations(&doc);
 
     let absent = match opts.spec {
@@ -166,8 +171,9 @@ fn generate(opts: &Options) -> Result<()> {
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor failed: {e}"))?;
     let envelopes = envelope_impls(&doc);
+    let provenance = provenance.tokens();
     let mut file: syn::File =
-        syn::parse2(quote!(#tokens #envelopes)).context("parsing generated tokens")?;
+        syn::parse2(quote!(#tokens #envelopes #provenance)).context("parsing generated tokens")?;
     let decoders = postprocess::named_decode_errors(&mut file);
     let code = format!("{HEADER}\n{}", prettyplease::unparse(&file));
 
