@@ -7,12 +7,15 @@
 //! `--check` does all of that in memory and fails, naming the difference, when a
 //! checked-in file is stale or was edited by hand.
 
+mod deprecated;
 mod document;
 mod fixups;
+mod merge;
 mod msrv;
 mod operation_table;
 mod postprocess;
 mod provenance;
+mod supplement;
 
 use anyhow::{bail, Context, Result};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle};
@@ -42,11 +45,14 @@ struct Options {
     check: bool,
     /// `--dry-run`: generate in memory, report the counts, write nothing.
     dry_run: bool,
+    /// `--no-supplement`: the document alone, without spec/management-supplement.json
+    /// (derived against the vendored revision, it need not fit another one).
+    no_supplement: bool,
     verbose: bool,
 }
 
 const USAGE: &str = "usage: cargo xtask generate [--check | --dry-run | --out DIR] \
-                     [--spec FILE] [--root DIR] [-v]
+                     [--spec FILE] [--no-supplement] [--root DIR] [-v]
        cargo xtask msrv   (the workspace's rust-version is what Cargo.lock needs)";
 
 fn main() -> ExitCode {
@@ -60,6 +66,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Some("supplement") => supplement::main(&args[1..], workspace_root()),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -82,6 +89,7 @@ fn generate_options(args: &[String]) -> std::result::Result<Options, String> {
         out: None,
         check: false,
         dry_run: false,
+        no_supplement: false,
         verbose: false,
     };
     let mut rest = args.iter();
@@ -94,6 +102,7 @@ fn generate_options(args: &[String]) -> std::result::Result<Options, String> {
         match arg.as_str() {
             "--check" => opts.check = true,
             "--dry-run" => opts.dry_run = true,
+            "--no-supplement" => opts.no_supplement = true,
             "-v" | "--verbose" => opts.verbose = true,
             "--root" => opts.root = value()?,
             "--spec" => opts.spec = Some(value()?),
@@ -103,10 +112,10 @@ fn generate_options(args: &[String]) -> std::result::Result<Options, String> {
     }
     let modes = [opts.check, opts.dry_run, opts.out.is_some()];
     match modes.iter().filter(|m| **m).count() {
-        0 if opts.spec.is_some() => {
+        0 if opts.spec.is_some() || opts.no_supplement => {
             // Another revision's code next to the vendored document would leave spec/
             // and the generated crate disagreeing.
-            Err("--spec needs --check, --dry-run or --out DIR".into())
+            Err("--spec and --no-supplement need --check, --dry-run or --out DIR".into())
         }
         0 | 1 => Ok(opts),
         _ => Err("--check, --dry-run and --out exclude each other".into()),
@@ -130,14 +139,31 @@ fn generate(opts: &Options) -> Result<()> {
         None => provenance::Provenance::vendored(root, raw.as_bytes())?,
         Some(_) => provenance::Provenance::given(raw.as_bytes()),
     };
+    let mut report = if opts.no_supplement {
+        merge::Report::new()
+    } else {
+        merge::apply(root, &mut doc).with_context(|| match opts.spec {
+            // The supplement is derived against the vendored revision; an older one
+            // lacks schemas it refers to.
+            Some(_) => {
+                "the supplement does not fit this revision; --no-supplement \
+                        generates the document alone"
+            }
+            None => "the supplement does not fit the vendored document",
+        })?
+    };
     let upstream_count = count_operations(&doc);
 
     let absent = match opts.spec {
         None => fixups::Absent::Fails,
         Some(_) => fixups::Absent::Noted,
     };
-    let fixups::Applied { report, notes } = fixups::apply(&mut doc, absent)
+    let fixups::Applied {
+        report: changes,
+        notes,
+    } = fixups::apply(&mut doc, absent)
         .with_context(|| format!("{} cannot be generated", spec_file.display()))?;
+    report.extend(changes);
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -157,7 +183,7 @@ fn generate(opts: &Options) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("a fix-up made the document invalid at {e}"))?;
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Positional)
+        .with_interface(InterfaceStyle::Builder)
         .with_inner_type(quote!(crate::Inner))
         .with_hooks(HooksMode::Expected)
         .with_replacement(fixups::SECRET_SCHEMA, "crate::Secret", std::iter::empty())

@@ -1,51 +1,85 @@
 //! The table of every generated operation, for the data-driven tests that prove the
 //! client on all of them (`crates/authing/tests/support/operation_table.rs`).
 //!
-//! It is read off the generated code itself (each `pub async fn` of `Client` and the
-//! type its 200 response decodes into) and joined with the fixed-up document (HTTP
-//! method, path, Authing's operationId), so the tests cannot drift from the client.
+//! It is read off the generated code itself (each builder's setters and the type its
+//! `send()` decodes into) and joined with the fixed-up document (HTTP method, path,
+//! Authing's operationId, parameter names), so the tests cannot drift from the client.
+//! Each row can decode a success body and make the call from JSON arguments through the
+//! typed builder: if the typed model cannot express a request, the call says so.
 
 use anyhow::{bail, Context, Result};
-use quote::{quote, ToTokens};
+use quote::{format_ident, quote, ToTokens};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use syn::visit_mut::VisitMut;
 
-/// One generated method.
-struct Method {
-    name: String,
-    /// The success type (`types::UserSingleRespDto`), or `None` for `ResponseValue<()>`.
-    response: Option<syn::Type>,
+/// One operation as generated.
+struct Generated {
+    /// The builder type `Client::name()` returns.
+    builder: String,
+}
+
+/// A builder's setters (field name → the type its setter converts into) and what
+/// `send()` decodes.
+#[derive(Default)]
+struct Builder {
+    fields: Vec<(String, syn::Type)>,
+    response: Option<Option<syn::Type>>,
 }
 
 /// Render the test table as Rust source.
 pub fn render(file: &syn::File, doc: &Value) -> Result<String> {
-    let methods = client_methods(file)?;
-    let by_name = operations_by_name(doc);
+    let methods = client_methods(file);
+    let builders = builders(file)?;
     let mut rows = Vec::new();
-    for m in &methods {
-        let Some((method, path, original)) = by_name.get(&m.name) else {
-            bail!(
-                "generated method {} has no operation in the document",
-                m.name
-            );
-        };
-        let name = &m.name;
-        let method = method.to_uppercase();
-        let decode = match &m.response {
-            Some(ty) => quote!(decode::<authing::generated::#ty>),
-            None => quote!(decode_nothing),
-        };
-        rows.push(quote! {
-            Operation {
-                name: #name,
-                operation_id: #original,
-                method: #method,
-                path: #path,
-                decode: #decode,
-            }
-        });
+    let mut calls = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let name = op["operationId"].as_str().unwrap_or_default();
+            let original = op["x-authing-operation-id"].as_str().unwrap_or_default();
+            let generated = methods
+                .get(name)
+                .with_context(|| format!("no generated method for {name}"))?;
+            let builder = builders
+                .get(&generated.builder)
+                .with_context(|| format!("no builder {} for {name}", generated.builder))?;
+            let Some(response) = &builder.response else {
+                bail!("builder {} has no send()", generated.builder);
+            };
+            let decode = match response {
+                Some(ty) => quote!(decode::<#ty>),
+                None => quote!(decode_nothing),
+            };
+            let call_fn = format_ident!("call_{}", name);
+            let method_ident = format_ident!("{}", name);
+            let setters = setters(op, builder, name)?;
+            let method_upper = method.to_uppercase();
+            rows.push(quote! {
+                Operation {
+                    name: #name,
+                    operation_id: #original,
+                    method: #method_upper,
+                    path: #path,
+                    decode: #decode,
+                    call: |client, args| Box::pin(#call_fn(client, args)),
+                }
+            });
+            calls.push(quote! {
+                // Operations without parameters or body leave `args` and `b` as they are.
+                #[allow(unused_variables, unused_mut)]
+                async fn #call_fn(client: &Client, args: &Args) -> Result<Sent, String> {
+                    let mut b = client.#method_ident();
+                    #(#setters)*
+                    Ok(sent(b.send().await))
+                }
+            });
+        }
     }
     let tokens = quote! {
+        use authing::generated::Client;
+        use serde_json::Value;
+        use std::collections::BTreeMap;
+
         /// One operation of the generated client. (Each test reads the fields it needs.)
         #[allow(dead_code)]
         pub struct Operation {
@@ -57,17 +91,49 @@ pub fn render(file: &syn::File, doc: &Value) -> Result<String> {
             pub path: &'static str,
             /// Decode a success body into the operation's response type.
             pub decode: fn(&[u8]) -> Result<(), String>,
+            /// Make the call through the typed builder. `Err` when the arguments cannot
+            /// be expressed in the generated types (naming the argument).
+            pub call: for<'a> fn(&'a Client, &'a Args) -> futures::future::BoxFuture<'a, Result<Sent, String>>,
         }
 
+        /// A call's arguments as JSON: parameters by their wire name, and the body.
+        #[derive(Clone, Debug, Default)]
+        #[allow(dead_code)]
+        pub struct Args {
+            pub params: BTreeMap<String, Value>,
+            pub body: Option<Value>,
+        }
+
+        /// What came back: the decoded body, serialised again, or the SDK's error.
+        pub type Sent = Result<Value, authing::Error>;
+
+        #[allow(dead_code)]
         fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<(), String> {
             serde_json::from_slice::<T>(body).map(drop).map_err(|e| e.to_string())
         }
 
+        #[allow(dead_code)]
         fn decode_nothing(_: &[u8]) -> Result<(), String> {
             Ok(())
         }
 
+        fn arg<T: serde::de::DeserializeOwned>(name: &str, v: &Value) -> Result<T, String> {
+            serde_json::from_value(v.clone()).map_err(|e| format!("{name}: {e}"))
+        }
+
+        fn sent<T: serde::Serialize>(
+            r: Result<authing::generated::ResponseValue<T>, authing::generated::Error<()>>,
+        ) -> Sent {
+            match r {
+                Ok(v) => Ok(serde_json::to_value(v.into_inner()).unwrap_or(Value::Null)),
+                Err(e) => Err(authing::Error::from(e)),
+            }
+        }
+
+        #[allow(dead_code)]
         pub const OPERATIONS: &[Operation] = &[#(#rows),*];
+
+        #(#calls)*
     };
     let file: syn::File = syn::parse2(tokens).context("parsing the operation table")?;
     Ok(format!(
@@ -77,24 +143,46 @@ pub fn render(file: &syn::File, doc: &Value) -> Result<String> {
     ))
 }
 
-/// `operationId (snake) → (method, path, Authing's operationId)`.
-fn operations_by_name(doc: &Value) -> BTreeMap<String, (String, String, String)> {
-    let mut out = BTreeMap::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let name = op["operationId"].as_str().unwrap_or_default().to_string();
-            let original = op["x-authing-operation-id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            out.insert(name, (method.clone(), path.clone(), original));
-        }
+/// One `if let` per parameter and body: set it when the arguments carry it.
+fn setters(op: &Value, builder: &Builder, name: &str) -> Result<Vec<proc_macro2::TokenStream>> {
+    let mut out = Vec::new();
+    for p in op["parameters"].as_array().into_iter().flatten() {
+        let wire = p["name"].as_str().unwrap_or_default();
+        let (field, ty) = builder
+            .fields
+            .iter()
+            .find(|(f, _)| squash(f) == squash(wire))
+            .with_context(|| format!("{name}: no builder setter for parameter {wire}"))?;
+        let setter = format_ident!("{}", field);
+        let ty = unwrap_option(ty);
+        out.push(quote! {
+            if let Some(v) = args.params.get(#wire) {
+                b = b.#setter(arg::<#ty>(#wire, v)?);
+            }
+        });
     }
-    out
+    if let Some((_, ty)) = builder.fields.iter().find(|(f, _)| f == "body") {
+        let ty = body_type(ty).with_context(|| format!("{name}: body type"))?;
+        out.push(quote! {
+            if let Some(v) = &args.body {
+                b = b.body(arg::<#ty>("body", v)?);
+            }
+        });
+    }
+    Ok(out)
 }
 
-fn client_methods(file: &syn::File) -> Result<Vec<Method>> {
-    let mut out = Vec::new();
+/// `userIds[]` and `user_ids` both become `userids`.
+fn squash(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// `Client::name() -> builder::Struct<'_>`, by method name.
+fn client_methods(file: &syn::File) -> BTreeMap<String, Generated> {
+    let mut out = BTreeMap::new();
     for item in &file.items {
         let syn::Item::Impl(imp) = item else { continue };
         if imp.trait_.is_some() || imp.self_ty.to_token_stream().to_string() != "Client" {
@@ -102,17 +190,118 @@ fn client_methods(file: &syn::File) -> Result<Vec<Method>> {
         }
         for item in &imp.items {
             let syn::ImplItem::Fn(f) = item else { continue };
-            if f.sig.asyncness.is_none() || !matches!(f.vis, syn::Visibility::Public(_)) {
+            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
                 continue;
+            };
+            let syn::Type::Path(p) = &**ty else { continue };
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if let [module, builder] = segments.as_slice() {
+                if module == "builder" {
+                    out.insert(
+                        f.sig.ident.to_string(),
+                        Generated {
+                            builder: builder.clone(),
+                        },
+                    );
+                }
             }
-            out.push(Method {
-                name: f.sig.ident.to_string(),
-                response: success_type(&f.sig.output)
-                    .with_context(|| format!("return type of {}", f.sig.ident))?,
-            });
+        }
+    }
+    out
+}
+
+/// Every operation builder in the top-level `mod builder`.
+fn builders(file: &syn::File) -> Result<BTreeMap<String, Builder>> {
+    let mut out: BTreeMap<String, Builder> = BTreeMap::new();
+    let module = file.items.iter().find_map(|i| match i {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+        _ => None,
+    });
+    let Some((_, items)) = module else {
+        bail!("the generated code has no top-level `mod builder`");
+    };
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                let entry = out.entry(s.ident.to_string()).or_default();
+                for f in &s.fields {
+                    let Some(ident) = &f.ident else { continue };
+                    if ident == "client" {
+                        continue;
+                    }
+                    // `Result<T, String>`: the setter's target is T.
+                    let ty = first_generic(&f.ty).context("builder field is not Result<..>")?;
+                    entry.fields.push((ident.to_string(), public_paths(ty)));
+                }
+            }
+            syn::Item::Impl(imp) => {
+                let syn::Type::Path(p) = &*imp.self_ty else {
+                    continue;
+                };
+                let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
+                    continue;
+                };
+                for item in &imp.items {
+                    let syn::ImplItem::Fn(f) = item else { continue };
+                    if f.sig.ident == "send" {
+                        let response = success_type(&f.sig.output)
+                            .with_context(|| format!("return type of {name}::send"))?;
+                        out.entry(name.clone()).or_default().response =
+                            Some(response.map(public_paths));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     Ok(out)
+}
+
+/// `types::builder::X` (a body) → `authing::generated::types::X`.
+fn body_type(ty: &syn::Type) -> Result<syn::Type> {
+    let syn::Type::Path(p) = ty else {
+        bail!("not a path")
+    };
+    let last = p.path.segments.last().context("empty path")?.ident.clone();
+    Ok(syn::parse_quote!(authing::generated::types::#last))
+}
+
+fn unwrap_option(ty: &syn::Type) -> syn::Type {
+    if let syn::Type::Path(p) = ty {
+        if p.path.segments.last().is_some_and(|s| s.ident == "Option") {
+            if let Some(inner) = first_generic(ty) {
+                return inner;
+            }
+        }
+    }
+    ty.clone()
+}
+
+/// Paths as the test crate sees them: `types::X` → `authing::generated::types::X`.
+fn public_paths(mut ty: syn::Type) -> syn::Type {
+    struct Prefix;
+    impl VisitMut for Prefix {
+        fn visit_type_path_mut(&mut self, p: &mut syn::TypePath) {
+            syn::visit_mut::visit_type_path_mut(self, p);
+            let first = p.path.segments.first().map(|s| s.ident.to_string());
+            if p.qself.is_none() && p.path.leading_colon.is_none() {
+                if first.as_deref() == Some("super") {
+                    p.path.segments = p.path.segments.iter().skip(1).cloned().collect();
+                }
+                if p.path.segments.first().is_some_and(|s| s.ident == "types") {
+                    let rest = &p.path;
+                    *p = syn::parse_quote!(authing::generated::#rest);
+                }
+            }
+        }
+    }
+    Prefix.visit_type_mut(&mut ty);
+    ty
 }
 
 /// `Result<ResponseValue<T>, Error<()>>` → `T` (`None` when `T` is `()`).

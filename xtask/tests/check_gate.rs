@@ -1,14 +1,21 @@
 //! `cargo xtask generate --check` passes on the checked-in files and fails, naming the
-//! file, as soon as any generated file is edited by hand.
+//! file, as soon as any generated file is edited by hand, or the supplement it
+//! merges changes or goes missing.
 
 use std::path::Path;
 use std::process::Command;
 
-const FILES: &[&str] = &[
-    "spec/management-openapi.json",
+const GENERATED: &[&str] = &[
     "spec/fixups-applied.txt",
     "crates/authing-management-gen/src/generated.rs",
     "crates/authing/tests/support/operation_table.rs",
+];
+const FILES: &[&str] = &[
+    "spec/management-openapi.json",
+    "spec/management-supplement.json",
+    GENERATED[0],
+    GENERATED[1],
+    GENERATED[2],
 ];
 
 fn copy_checkout(to: &Path) {
@@ -37,9 +44,9 @@ fn check_fails_on_a_hand_edit_of_a_generated_file() {
     copy_checkout(dir.path());
     let (ok, stderr) = check(dir.path());
     assert!(ok, "the checked-in files must be up to date: {stderr}");
-    assert!(stderr.contains("425 operations"), "{stderr}");
+    assert!(stderr.contains("511 operations"), "{stderr}");
 
-    for edited in &FILES[1..] {
+    for edited in GENERATED {
         copy_checkout(dir.path());
         let path = dir.path().join(edited);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -55,4 +62,30 @@ fn check_fails_on_a_hand_edit_of_a_generated_file() {
             "the diff is shown: {stderr}"
         );
     }
+}
+
+#[test]
+fn check_covers_the_supplement() {
+    let dir = tempfile::tempdir().unwrap();
+    let supplement = dir.path().join("spec/management-supplement.json");
+
+    copy_checkout(dir.path());
+    let text = std::fs::read_to_string(&supplement).unwrap();
+    std::fs::write(
+        &supplement,
+        text.replacen("新增设备", "新增设备 by hand", 1),
+    )
+    .unwrap();
+    let (ok, stderr) = check(dir.path());
+    assert!(!ok, "an edited supplement must fail the check");
+    assert!(
+        stderr.contains("crates/authing-management-gen/src/generated.rs is stale"),
+        "{stderr}"
+    );
+
+    copy_checkout(dir.path());
+    std::fs::remove_file(&supplement).unwrap();
+    let (ok, stderr) = check(dir.path());
+    assert!(!ok, "generating without the supplement must fail the check");
+    assert!(stderr.contains("425 operations"), "{stderr}");
 }

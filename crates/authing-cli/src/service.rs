@@ -119,7 +119,10 @@ impl Service {
         let result = self
             .client
             .api()
-            .get_user(None, &id.value, Some(kind), None, None, None, None)
+            .get_user()
+            .user_id(id.value.as_str())
+            .user_id_type(kind)
+            .send()
             .await
             .checked();
         match result {

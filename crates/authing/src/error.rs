@@ -262,7 +262,7 @@ fn number(n: &serde_json::Number) -> Option<i64> {
 /// ```no_run
 /// # async fn f(client: authing::ManagementClient) -> Result<(), authing::Error> {
 /// use authing::ResultExt;
-/// let user = client.api().get_user(None, "6352...", None, None, None, None, None).await.checked()?;
+/// let user = client.api().get_user().user_id("6352...").send().await.checked()?;
 /// println!("{:?}", user.data.email);
 /// # Ok(()) }
 /// ```

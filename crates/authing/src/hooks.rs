@@ -103,7 +103,13 @@ impl Auth {
             access_key_id: self.key_id.clone(),
             access_key_secret: self.secret.clone(),
         };
-        let resp = self.token_api.get_management_token(&body).await.checked();
+        let resp = self
+            .token_api
+            .get_management_token()
+            .body(body)
+            .send()
+            .await
+            .checked();
         Ok(resp.map_err(token_error)?.data)
     }
 

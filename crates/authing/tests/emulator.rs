@@ -62,22 +62,19 @@ async fn import_and_read_back_in_both_auth_modes() {
         // Any generated operation works with auth applied.
         let user = client
             .api()
-            .get_user(
-                None,
-                "bob",
-                Some(types::GetUserUserIdType::Username),
-                None,
-                None,
-                None,
-                None,
-            )
+            .get_user()
+            .user_id("bob")
+            .user_id_type(types::GetUserUserIdType::Username)
+            .send()
             .await
             .checked()
             .unwrap_or_else(|e| panic!("{mode:?}: {e}"));
         assert_eq!(user.data.user_id.as_deref(), Some("user-2"));
         let mfa = client
             .api()
-            .get_user_mfa_info(SEED_USER, None)
+            .get_user_mfa_info()
+            .user_id(SEED_USER)
+            .send()
             .await
             .checked()
             .unwrap();

@@ -3,7 +3,7 @@
 //! `AUTHING_LIVE_HOST` for a private deployment); otherwise they print why they are
 //! skipped. Nothing is written to the pool.
 
-use authing::{types, AuthMode, ManagementClient, ResultExt};
+use authing::{AuthMode, ManagementClient, ResultExt};
 
 fn live_client(mode: AuthMode) -> Option<ManagementClient> {
     let id = std::env::var("AUTHING_LIVE_ACCESS_KEY_ID").ok();
@@ -35,10 +35,10 @@ async fn live_pool_lists_users_in_both_auth_modes() {
             .check_credentials()
             .await
             .expect("access key accepted");
-        let body = types::ListUsersRequestDto::default();
         let page = client
             .api()
-            .list_users(&body)
+            .list_users()
+            .send()
             .await
             .checked()
             .unwrap_or_else(|e| panic!("{mode:?}: {e}"));

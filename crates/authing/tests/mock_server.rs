@@ -369,9 +369,14 @@ async fn timeouts_of_other_calls_are_not_retried() {
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let body: types::CreateUserReqDto =
-        serde_json::from_value(json!({"email": "a@example.com"})).unwrap();
-    let err = client.api().create_user(&body).await.checked().unwrap_err();
+    let err = client
+        .api()
+        .create_user()
+        .body_map(|b| b.email("a@example.com".to_string()))
+        .send()
+        .await
+        .checked()
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -476,7 +481,9 @@ async fn unknown_enum_values_in_responses_still_decode() {
     let client = builder(&server).build().unwrap();
     let resp = client
         .api()
-        .get_device_status(&types::TerminalBaseDto { id: "dev-1".into() })
+        .get_device_status()
+        .body(types::TerminalBaseDto { id: "dev-1".into() })
+        .send()
         .await
         .checked()
         .unwrap();

@@ -21,15 +21,27 @@ const CATEGORIES: &[(&str, Matcher)] = &[
     ("envelope and paging", |n| {
         matches!(
             n,
-            "statusCode" | "apiCode" | "totalCount" | "page" | "limit"
+            "statusCode"
+                | "apiCode"
+                | "totalCount"
+                | "page"
+                | "limit"
+                | "pageNo"
+                | "pageSize"
+                | "startIndex"
+                | "nextStartIndex"
+                | "offset"
         )
     }),
     ("identifiers", |n| {
-        // The id lists of a batch result (`successList`, `faildList` [sic]) too.
-        n.ends_with("Id") || n.ends_with("Ids") || matches!(n, "successList" | "faildList")
+        // The id lists of a batch result (`successList`, `faildList` [sic]) and the
+        // approval numbers of a batch approval too.
+        n.ends_with("Id")
+            || n.ends_with("Ids")
+            || matches!(n, "successList" | "faildList" | "numbers")
     }),
     ("timestamps", |n| {
-        ["Time", "At", "Start", "End"]
+        ["Time", "At", "Start", "End", "After", "Before"]
             .iter()
             .any(|s| n.ends_with(s))
             || matches!(n, "start" | "end")
@@ -37,11 +49,17 @@ const CATEGORIES: &[(&str, Matcher)] = &[
     ("durations", |n| {
         n.ends_with("ExpiresIn")
             || n.ends_with("Interval")
+            || n.contains("ExpiredTimeOf")
+            || n.starts_with("expiredTimeOf")
             || matches!(n, "expires_in" | "expiresIn" | "timeout" | "timeRange")
     }),
     ("counts and amounts", |n| {
         n.contains("Count")
             || n.ends_with("count")
+            // Limits such as `maxOnlineDevices` (a bare `max` is a user-defined bound).
+            || n
+                .strip_prefix("max")
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
             || ["Amount", "Num", "Number", "Thr"]
                 .iter()
                 .any(|s| n.ends_with(s))
@@ -55,6 +73,7 @@ const CATEGORIES: &[(&str, Matcher)] = &[
         ["Length", "Size", "MaxAttempts"]
             .iter()
             .any(|s| n.ends_with(s))
+            || n == "size"
     }),
     ("ports", |n| n.ends_with("port") || n.ends_with("Port")),
     ("codes, levels and switches", |n| {
@@ -148,6 +167,11 @@ mod tests {
             ("addUser", "counts and amounts"),
             ("verifyCodeLength", "lengths and sizes"),
             ("smtp_port", "ports"),
+            ("createdAfter", "timestamps"),
+            ("linkExpiredTimeOfSecond", "durations"),
+            ("expiredTimeOfDay", "durations"),
+            ("maxOnlineIPs", "counts and amounts"),
+            ("pageNo", "envelope and paging"),
             ("passwordSecurityLevel", "codes, levels and switches"),
             ("enableSsl", "codes, levels and switches"),
         ] {

@@ -126,6 +126,7 @@ const SECRET_FIELDS: &[&str] = &[
     "accessKeySecret",
     "accessToken",
     "access_token",
+    "encryptedPassword",
     "appSecret",
     "app_secret",
     "client_secret",
@@ -139,14 +140,22 @@ const SECRET_FIELDS: &[&str] = &[
     "verification_token",
 ];
 
+/// Properties whose name alone says nothing but which hold a credential:
+/// `(schema, property)`. `DefaultPasswordConfigDto.custom` is the fixed initial
+/// password given to new users.
+const SECRET_PROPERTIES: &[(&str, &str)] = &[("DefaultPasswordConfigDto", "custom")];
+
 /// Secret-bearing string properties become `crate::Secret`.
 ///
 /// Why: OTP secrets, recovery codes, access key secrets, passwords and tokens must
 /// never appear in `Debug` output, including inside the request values users build.
 pub fn secret_fields(doc: &mut Value, report: &mut Report) {
     walk_objects(doc, "", &mut |at, map| {
+        let schema_name = at.strip_prefix("/components/schemas/").unwrap_or_default();
         for_each_property(map, at, |name, here, schema| {
-            if schema["type"] == "string" && SECRET_FIELDS.contains(&name) {
+            let named =
+                SECRET_FIELDS.contains(&name) || SECRET_PROPERTIES.contains(&(schema_name, name));
+            if schema["type"] == "string" && named {
                 point_at(schema, SECRET_SCHEMA);
                 report.push(("secret", here.to_string()));
             }
