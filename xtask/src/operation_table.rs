@@ -7,25 +7,11 @@
 //! Each row can decode a success body and make the call from JSON arguments through the
 //! typed builder: if the typed model cannot express a request, the call says so.
 
+use crate::generated_code::{builders, client_methods, unwrap_named, Builder};
 use anyhow::{bail, Context, Result};
-use quote::{format_ident, quote, ToTokens};
+use quote::{format_ident, quote};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use syn::visit_mut::VisitMut;
-
-/// One operation as generated.
-struct Generated {
-    /// The builder type `Client::name()` returns.
-    builder: String,
-}
-
-/// A builder's setters (field name → the type its setter converts into) and what
-/// `send()` decodes.
-#[derive(Default)]
-struct Builder {
-    fields: Vec<(String, syn::Type)>,
-    response: Option<Option<syn::Type>>,
-}
 
 /// Render the test table as Rust source.
 pub fn render(file: &syn::File, doc: &Value) -> Result<String> {
@@ -37,16 +23,17 @@ pub fn render(file: &syn::File, doc: &Value) -> Result<String> {
         for (method, op) in item.as_object().into_iter().flatten() {
             let name = op["operationId"].as_str().unwrap_or_default();
             let original = op["x-authing-operation-id"].as_str().unwrap_or_default();
-            let generated = methods
+            let builder_name = methods
                 .get(name)
                 .with_context(|| format!("no generated method for {name}"))?;
             let builder = builders
-                .get(&generated.builder)
-                .with_context(|| format!("no builder {} for {name}", generated.builder))?;
+                .get(builder_name)
+                .with_context(|| format!("no builder {builder_name} for {name}"))?;
             let Some(response) = &builder.response else {
-                bail!("builder {} has no send()", generated.builder);
+                bail!("builder {builder_name} has no send()");
             };
-            let decode = match response {
+            let response = response.clone().map(public_paths);
+            let decode = match &response {
                 Some(ty) => quote!(decode::<#ty>),
                 None => quote!(decode_nothing),
             };
@@ -154,7 +141,7 @@ fn setters(op: &Value, builder: &Builder, name: &str) -> Result<Vec<proc_macro2:
             .find(|(f, _)| squash(f) == squash(wire))
             .with_context(|| format!("{name}: no builder setter for parameter {wire}"))?;
         let setter = format_ident!("{}", field);
-        let ty = unwrap_option(ty);
+        let ty = public_paths(unwrap_named(ty, "Option").unwrap_or_else(|| ty.clone()));
         out.push(quote! {
             if let Some(v) = args.params.get(#wire) {
                 b = b.#setter(arg::<#ty>(#wire, v)?);
@@ -180,88 +167,6 @@ fn squash(name: &str) -> String {
         .collect()
 }
 
-/// `Client::name() -> builder::Struct<'_>`, by method name.
-fn client_methods(file: &syn::File) -> BTreeMap<String, Generated> {
-    let mut out = BTreeMap::new();
-    for item in &file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || imp.self_ty.to_token_stream().to_string() != "Client" {
-            continue;
-        }
-        for item in &imp.items {
-            let syn::ImplItem::Fn(f) = item else { continue };
-            let syn::ReturnType::Type(_, ty) = &f.sig.output else {
-                continue;
-            };
-            let syn::Type::Path(p) = &**ty else { continue };
-            let segments: Vec<String> = p
-                .path
-                .segments
-                .iter()
-                .map(|s| s.ident.to_string())
-                .collect();
-            if let [module, builder] = segments.as_slice() {
-                if module == "builder" {
-                    out.insert(
-                        f.sig.ident.to_string(),
-                        Generated {
-                            builder: builder.clone(),
-                        },
-                    );
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Every operation builder in the top-level `mod builder`.
-fn builders(file: &syn::File) -> Result<BTreeMap<String, Builder>> {
-    let mut out: BTreeMap<String, Builder> = BTreeMap::new();
-    let module = file.items.iter().find_map(|i| match i {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
-        _ => None,
-    });
-    let Some((_, items)) = module else {
-        bail!("the generated code has no top-level `mod builder`");
-    };
-    for item in items {
-        match item {
-            syn::Item::Struct(s) => {
-                let entry = out.entry(s.ident.to_string()).or_default();
-                for f in &s.fields {
-                    let Some(ident) = &f.ident else { continue };
-                    if ident == "client" {
-                        continue;
-                    }
-                    // `Result<T, String>`: the setter's target is T.
-                    let ty = first_generic(&f.ty).context("builder field is not Result<..>")?;
-                    entry.fields.push((ident.to_string(), public_paths(ty)));
-                }
-            }
-            syn::Item::Impl(imp) => {
-                let syn::Type::Path(p) = &*imp.self_ty else {
-                    continue;
-                };
-                let Some(name) = p.path.segments.last().map(|s| s.ident.to_string()) else {
-                    continue;
-                };
-                for item in &imp.items {
-                    let syn::ImplItem::Fn(f) = item else { continue };
-                    if f.sig.ident == "send" {
-                        let response = success_type(&f.sig.output)
-                            .with_context(|| format!("return type of {name}::send"))?;
-                        out.entry(name.clone()).or_default().response =
-                            Some(response.map(public_paths));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
-}
-
 /// `types::builder::X` (a body) → `authing::generated::types::X`.
 fn body_type(ty: &syn::Type) -> Result<syn::Type> {
     let syn::Type::Path(p) = ty else {
@@ -269,17 +174,6 @@ fn body_type(ty: &syn::Type) -> Result<syn::Type> {
     };
     let last = p.path.segments.last().context("empty path")?.ident.clone();
     Ok(syn::parse_quote!(authing::generated::types::#last))
-}
-
-fn unwrap_option(ty: &syn::Type) -> syn::Type {
-    if let syn::Type::Path(p) = ty {
-        if p.path.segments.last().is_some_and(|s| s.ident == "Option") {
-            if let Some(inner) = first_generic(ty) {
-                return inner;
-            }
-        }
-    }
-    ty.clone()
 }
 
 /// Paths as the test crate sees them: `types::X` → `authing::generated::types::X`.
@@ -302,29 +196,4 @@ fn public_paths(mut ty: syn::Type) -> syn::Type {
     }
     Prefix.visit_type_mut(&mut ty);
     ty
-}
-
-/// `Result<ResponseValue<T>, Error<()>>` → `T` (`None` when `T` is `()`).
-fn success_type(output: &syn::ReturnType) -> Result<Option<syn::Type>> {
-    let syn::ReturnType::Type(_, ty) = output else {
-        bail!("no return type");
-    };
-    let result = first_generic(ty).context("not Result<..>")?;
-    let inner = first_generic(&result).context("not ResponseValue<..>")?;
-    Ok(match &inner {
-        syn::Type::Tuple(t) if t.elems.is_empty() => None,
-        other => Some(other.clone()),
-    })
-}
-
-fn first_generic(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|a| match a {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }

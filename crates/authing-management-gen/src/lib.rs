@@ -24,8 +24,11 @@ pub use generated::*;
 
 mod date_time;
 mod decode;
+#[doc(hidden)]
+pub mod paging;
 pub use date_time::LenientDateTime;
 pub use decode::decode_response;
+pub use paging::Paged;
 
 pub use progenitor_client;
 use progenitor_client::{ClientHooks, OperationInfo};

@@ -92,12 +92,14 @@
 mod config;
 mod error;
 mod hooks;
+mod paging;
 pub mod signature;
 
-pub use authing_management_gen::{types, Envelope, Secret};
+pub use authing_management_gen::{types, Envelope, LenientDateTime, Paged, Secret};
 pub use config::{AuthMode, ManagementClientBuilder, RetryConfig, DEFAULT_HOST};
 pub use error::{ApiError, Error, ResultExt, TransportKind};
 pub use hooks::{is_idempotent, IDEMPOTENT_POSTS};
+pub use paging::Paginate;
 
 /// The generated client and its support types (progenitor's `Error`, `ResponseValue`).
 pub use authing_management_gen as generated;
