@@ -1,14 +1,12 @@
 #![doc = include_str!("../README.md")]
 
-pub mod app;
 pub mod base32;
 pub mod engine;
-pub mod exit;
 pub mod input;
 pub mod journal;
-pub mod output;
 pub mod ratelimit;
 pub mod record;
+pub mod report;
 pub mod service;
 pub mod validate;
 

@@ -113,11 +113,6 @@ impl RawRecord {
         self.problems.push(Problem::new(self.line, field, reason));
         self
     }
-
-    /// The identifier to show in reports: the first one stated, if any.
-    pub fn display_identifier(&self) -> Option<&Identifier> {
-        self.identifiers.first()
-    }
 }
 
 /// A problem with one record. Never holds a secret or any fragment of one: reasons

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
 
 use crate::base32;
 use crate::record::{IdKind, Identifier, Problem, RawRecord, Secret};
@@ -96,8 +97,9 @@ pub fn check(raw: RawRecord) -> Checked {
                 }
                 Ok(mut bytes) => {
                     let bits = bytes.len() * 8;
-                    // The decoded key is a secret too.
-                    bytes.iter_mut().for_each(|b| *b = 0);
+                    // The decoded key is a secret too; `zeroize` writes the zeros in a
+                    // way the compiler may not remove as a dead store.
+                    bytes.zeroize();
                     if bits < MIN_SECRET_BITS {
                         problems.push(Problem::new(
                             line,

@@ -6,10 +6,8 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use authing_cli::base32;
+use authing_emulator::operation::{GET_USER as GET_USER_OP, IMPORT_OTP as IMPORT_OP};
 use authing_emulator::{Config, Emulator, SeedUser};
-
-const IMPORT_OP: &str = "UsersManagementController_importOtp";
-const GET_USER_OP: &str = "UsersManagementController_getUser";
 
 /// A fresh random base32 secret of `bytes` bytes (160 bits by default in tests).
 fn secret(bytes: usize) -> String {
@@ -158,6 +156,15 @@ async fn seeded_file(
     }
     let file = write(dir, "users.csv", &content);
     (emu, file, ids, secrets)
+}
+
+/// `users.csv` with one record, for user `u1`.
+fn one_record(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "users.csv",
+        &format!("userId,secret\nu1,{}\n", secret(20)),
+    )
 }
 
 fn assert_state_is(emu: &Emulator, ids: &[String], secrets: &[String]) {
@@ -664,11 +671,7 @@ async fn no_secret_anywhere_even_with_trace_logging() {
 async fn wrong_access_key_exits_77() {
     let emu = emulator([SeedUser::new("u1")]).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "users.csv",
-        &format!("userId,secret\nu1,{}\n", secret(20)),
-    );
+    let file = one_record(dir.path());
     let mut cmd = import_command(&emu, &file, &[]);
     cmd.env("AUTHING_ACCESS_KEY_SECRET", "not-the-secret");
     let out = cmd.output().await.unwrap();
@@ -680,13 +683,55 @@ async fn wrong_access_key_exits_77() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_follow_the_sdk_rules_and_flags_override_them() {
+    let emu = emulator([SeedUser::new("u1")]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = one_record(dir.path());
+    // Set but empty is an error naming the variable, as in the SDK.
+    let mut cmd = import_command(&emu, &file, &["--dry-run"]);
+    cmd.env("AUTHING_ACCESS_KEY_SECRET", "");
+    let out = cmd.output().await.unwrap();
+    assert_exit(&out, 78);
+    assert!(
+        text(&out.stderr).contains("AUTHING_ACCESS_KEY_SECRET is set but empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A malformed AUTHING_AUTH_MODE too (even where a flag would override it).
+    let mut cmd = import_command(&emu, &file, &["--dry-run"]);
+    cmd.env("AUTHING_AUTH_MODE", "hmac");
+    assert_exit(&cmd.output().await.unwrap(), 78);
+    let secret_file = write(dir.path(), "secret.txt", emu.access_key_secret());
+    let mut cmd = import_command(
+        &emu,
+        &file,
+        &[
+            "--auth-mode",
+            "signature",
+            "--access-key-secret-file",
+            p(&secret_file),
+            "--max-rps",
+            "0",
+        ],
+    );
+    cmd.env("AUTHING_AUTH_MODE", "token")
+        .env("AUTHING_ACCESS_KEY_SECRET", "not-the-secret");
+    let out = cmd.output().await.unwrap();
+    assert_exit(&out, 0);
+    // Signed requests, no token: the flags won over both variables.
+    let stats = emu.stats();
+    assert_eq!(stats.operation_total(IMPORT_OP), 1);
+    assert_eq!(
+        stats.operation_total(authing_emulator::operation::GET_MANAGEMENT_TOKEN),
+        1,
+        "only the key check fetches a token in signature mode"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_credentials_exit_78_and_unknown_extension_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(
-        dir.path(),
-        "users.csv",
-        &format!("userId,secret\nu1,{}\n", secret(20)),
-    );
+    let file = one_record(dir.path());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
         .args(["otp", "import", p(&file)])
         .env_remove("AUTHING_ACCESS_KEY_ID")
@@ -711,6 +756,7 @@ async fn missing_credentials_exit_78_and_unknown_extension_exit_2() {
     }
 }
 
+#[cfg(feature = "rehearsal")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_emulator_runs_the_example() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/otp-users.csv");

@@ -31,7 +31,7 @@ struct Args {
     /// Import requests measured (after the warm-up).
     #[arg(long, default_value_t = 2_000)]
     requests: usize,
-    /// Items per request (50: the safe batch size, see FACTS.md).
+    /// Items per request (50: the list limit of Authing's other batch endpoints).
     #[arg(long, default_value_t = 50)]
     batch: usize,
     /// Requests sent before measuring, not counted.

@@ -11,8 +11,11 @@ use http::request::Parts;
 use http::Method;
 use serde_json::{json, Value};
 
+use crate::faults::Faults;
 use crate::handlers::Reply;
-use crate::{json_response, respond, Faults, Inner, SeedUser};
+use crate::seed::parse_seed;
+use crate::server::{json_response, read_body, respond};
+use crate::state::Inner;
 
 pub(crate) async fn handle(
     inner: &Arc<Inner>,
@@ -48,7 +51,7 @@ pub(crate) async fn handle(
             request_id,
         );
     }
-    let bytes = match crate::read_body(body, &parts.headers, inner.max_body_bytes).await {
+    let bytes = match read_body(body, &parts.headers, inner.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(reply) => return respond(&reply, request_id),
     };
@@ -98,20 +101,4 @@ pub(crate) async fn handle(
             request_id,
         ),
     }
-}
-
-/// Parses seed users from a JSON array or JSON Lines (one user per line, blank lines ignored),
-/// the formats of `--seed` files and `POST /_emulator/seed`.
-pub fn parse_seed(bytes: &[u8]) -> Result<Vec<SeedUser>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("seed is not UTF-8: {e}"))?;
-    if text.trim_start().starts_with('[') {
-        return serde_json::from_str(text).map_err(|e| format!("invalid seed array: {e}"));
-    }
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| format!("invalid seed line {}: {e}", i + 1))
-        })
-        .collect()
 }

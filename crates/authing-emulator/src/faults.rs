@@ -1,4 +1,6 @@
-//! Injected faults and the request-rate limit.
+//! Injected faults and the request-rate limit: the conditions a test sets, at start
+//! ([`crate::Config::faults`]) or at run time (`PUT /_emulator/faults`). Latency and the
+//! token lifetime are set here and nowhere else.
 //!
 //! Faults exist so that clients can prove their retry and idempotency logic against something
 //! that refuses the way Authing does: real HTTP 429 with Authing's body, 5xx, latency, and
@@ -8,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+
+/// Lifetime of management tokens unless `token_ttl_secs` says otherwise: Authing's.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 7200;
 
 /// Authing's throttling message, byte for byte.
 pub const THROTTLE_MESSAGE: &str = "您的请求已超过最大数量限制，请稍后重试";
@@ -38,7 +43,7 @@ pub struct Faults {
     pub max_rps: Option<u32>,
     /// When set, 429 answers carry `retry-after: <secs>` (Authing documents none).
     pub retry_after_secs: Option<u64>,
-    /// Overrides the configured token lifetime for tokens issued from now on.
+    /// Lifetime of the tokens issued from now on; `None`: [`DEFAULT_TOKEN_TTL_SECS`].
     pub token_ttl_secs: Option<u64>,
 }
 
@@ -79,6 +84,11 @@ impl Faults {
             *p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 1.0) };
         }
         self
+    }
+
+    /// Lifetime of the tokens issued now, in seconds.
+    pub fn token_ttl(&self) -> u64 {
+        self.token_ttl_secs.unwrap_or(DEFAULT_TOKEN_TTL_SECS)
     }
 
     /// The latency for one request: the base ± up to 50 %.

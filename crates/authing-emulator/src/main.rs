@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use authing_emulator::{Config, Emulator, Faults, Unemulated};
 use clap::Parser;
@@ -46,7 +45,7 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     seed: Option<std::path::PathBuf>,
     /// Lifetime of management tokens in seconds.
-    #[arg(long, default_value_t = 7200, value_name = "SECS")]
+    #[arg(long, default_value_t = authing_emulator::DEFAULT_TOKEN_TTL_SECS, value_name = "SECS")]
     token_ttl: u64,
     /// Base latency of every Management API call (± 50 % jitter).
     #[arg(long, default_value_t = 0, value_name = "MS")]
@@ -120,8 +119,6 @@ async fn main() -> ExitCode {
         access_key_id: args.access_key_id,
         access_key_secret: args.access_key_secret,
         userpool_id: args.userpool_id,
-        token_ttl: Duration::from_secs(args.token_ttl),
-        latency: Duration::from_millis(args.latency_ms),
         faults: Faults {
             latency_ms: args.latency_ms,
             fail_429: args.fail_429,
@@ -131,7 +128,7 @@ async fn main() -> ExitCode {
             fail_drop: args.fail_drop,
             max_rps: (args.max_rps > 0).then_some(args.max_rps),
             retry_after_secs: args.retry_after,
-            token_ttl_secs: None,
+            token_ttl_secs: Some(args.token_ttl),
         },
         seed_users,
         unemulated: args.unemulated,

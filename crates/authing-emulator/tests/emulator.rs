@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use authing_emulator::{Config, Emulator, Faults, SeedUser, Unemulated};
+use authing_emulator::{operation, Config, Emulator, Faults, SeedUser, Unemulated};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -123,7 +123,7 @@ async fn fetch_json(request: RequestBuilder) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
-// ---- HMAC signing, written by hand from the description in FACTS.md ----
+// ---- HMAC signing, written by hand from the Node SDK 4.x wire description ----
 
 struct Signed {
     method: &'static str,
@@ -268,7 +268,10 @@ fn import_body(user_id: &str, secret: &str, recovery: Option<&str>) -> Value {
 #[tokio::test]
 async fn token_is_issued_and_expires() {
     let emu = Emulator::start(Config {
-        token_ttl: Duration::from_secs(1),
+        faults: Faults {
+            token_ttl_secs: Some(1),
+            ..Faults::default()
+        },
         ..config()
     })
     .await
@@ -734,11 +737,7 @@ async fn concurrent_requests_are_safe() {
     let replies = futures::future::join_all(tasks).await;
     assert!(replies.iter().all(|(_, r)| r["statusCode"] == 200));
     assert_eq!(emu.export().len(), 22);
-    assert_eq!(
-        emu.stats()
-            .count("UsersManagementController_createUser", "200"),
-        20
-    );
+    assert_eq!(emu.stats().count(operation::CREATE_USER, "200"), 20);
 }
 
 // ---- routing and robustness ----
@@ -846,8 +845,8 @@ async fn bad_requests_get_envelopes_and_the_server_keeps_serving() {
     assert_eq!(reply["statusCode"], 200);
     let stats = emu.stats();
     assert_eq!(stats.unmatched, 2);
-    assert_eq!(stats.count("UsersManagementController_importOtp", "400"), 4);
-    assert_eq!(stats.count("UsersManagementController_importOtp", "413"), 1);
+    assert_eq!(stats.count(operation::IMPORT_OTP, "400"), 4);
+    assert_eq!(stats.count(operation::IMPORT_OTP, "413"), 1);
 }
 
 // ---- faults ----
@@ -909,7 +908,7 @@ async fn injected_failures_change_responses_and_zero_restores() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.json::<Value>().await.unwrap()["statusCode"], 200);
     let stats = emu.stats();
-    let op = "UsersManagementController_importOtp";
+    let op = operation::IMPORT_OTP;
     assert_eq!(
         (
             stats.count(op, "429"),
@@ -971,11 +970,7 @@ async fn dropped_connections_happen_after_the_change() {
     let exported = emu.export();
     let u1 = exported.iter().find(|u| u.user_id == "u1").unwrap();
     assert_eq!(u1.otp.as_ref().unwrap().secret, "DROPPED1");
-    assert_eq!(
-        emu.stats()
-            .count("UsersManagementController_importOtp", "dropped"),
-        1
-    );
+    assert_eq!(emu.stats().count(operation::IMPORT_OTP, "dropped"), 1);
 
     emu.set_faults(Faults::default());
     let (_, body) = get(&http, &emu, &token, "/api/v3/get-user?userId=u1").await;
@@ -985,7 +980,10 @@ async fn dropped_connections_happen_after_the_change() {
 #[tokio::test]
 async fn latency_is_applied() {
     let emu = Emulator::start(Config {
-        latency: Duration::from_millis(200),
+        faults: Faults {
+            latency_ms: 200,
+            ..Faults::default()
+        },
         ..config()
     })
     .await
@@ -1041,18 +1039,14 @@ async fn admin_seed_export_stats_reset() {
     assert_eq!(stats["total"], 4, "{stats}");
     assert_eq!(stats["unmatched"], 1);
     assert_eq!(
-        stats["byOperation"]["UsersManagementController_getUser"],
+        stats["byOperation"][operation::GET_USER],
         json!({"200": 1, "404": 1})
     );
     assert_eq!(
-        stats["byOperation"]["V3ManagementController_getManagementToken"],
+        stats["byOperation"][operation::GET_MANAGEMENT_TOKEN],
         json!({"200": 1})
     );
-    assert_eq!(
-        emu.stats()
-            .operation_total("UsersManagementController_getUser"),
-        2
-    );
+    assert_eq!(emu.stats().operation_total(operation::GET_USER), 2);
 
     let reset = http.post(admin("reset")).send().await.unwrap();
     assert_eq!(reset.status(), StatusCode::OK);

@@ -1,4 +1,5 @@
-//! The seed page's `ManagementClient.importOtp` example, in Rust.
+//! Authing's documented `ManagementClient.importOtp` example (a fixed user id, secret and
+//! recovery code), in Rust.
 //!
 //! ```sh
 //! AUTHING_ACCESS_KEY_ID=… AUTHING_ACCESS_KEY_SECRET=… [AUTHING_HOST=https://…] \

@@ -1,99 +1,18 @@
-//! Building a client: [`ManagementClientBuilder`] and [`ManagementClient::from_env`].
+//! The settings of a client: [`ManagementClientBuilder`], by hand or from the
+//! `AUTHING_*` environment variables (one reader of them, for the SDK and the CLI).
 
-use crate::{Error, ManagementClient};
-use authing_management_gen::Secret;
 use std::time::Duration;
+
+use authing_management_gen::Secret;
+
+use crate::auth::AuthMode;
+use crate::error::Error;
+use crate::retry::RetryConfig;
 
 /// Authing's public cloud.
 pub const DEFAULT_HOST: &str = "https://api.authing.cn";
 
-/// How calls are authenticated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AuthMode {
-    /// Fetch a management token with the access key, cache it, refresh it ahead of
-    /// expiry, and send it as `authorization: Bearer` (Authing's documented scheme).
-    #[default]
-    Token,
-    /// Sign every request with HMAC-SHA1, byte-compatible with Authing's Node SDK 4.x.
-    /// No token is fetched.
-    Signature,
-}
-
-impl std::str::FromStr for AuthMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "token" => Ok(AuthMode::Token),
-            "signature" => Ok(AuthMode::Signature),
-            other => Err(Error::Config(format!(
-                "AUTHING_AUTH_MODE must be `token` or `signature`, not `{other}`"
-            ))),
-        }
-    }
-}
-
-/// Retry policy for rate limits (429), unavailability (502/503/504), connection
-/// failures and timeouts: bounded attempts, exponential backoff with full jitter,
-/// and a server's `Retry-After` honoured up to a cap.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RetryConfig {
-    pub(crate) max_attempts: u32,
-    pub(crate) initial_backoff: Duration,
-    pub(crate) max_backoff: Duration,
-    pub(crate) max_retry_after: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
-
-impl RetryConfig {
-    /// 3 attempts, backoff from 200 ms up to 5 s, `Retry-After` honoured up to 30 s.
-    pub fn standard() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(30),
-        }
-    }
-
-    /// One attempt, no retry.
-    pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::standard()
-        }
-    }
-
-    /// Total attempts per call, the first included (at least 1).
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
-    }
-
-    /// The backoff ceiling before the first retry; doubled for each further one.
-    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
-        self.initial_backoff = backoff;
-        self
-    }
-
-    /// The largest backoff ceiling.
-    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
-        self.max_backoff = backoff;
-        self
-    }
-
-    /// The longest `Retry-After` honoured; a longer one ends the retries.
-    pub fn with_max_retry_after(mut self, cap: Duration) -> Self {
-        self.max_retry_after = cap;
-        self
-    }
-}
-
-/// Builder for [`ManagementClient`]; see [`ManagementClient::builder`].
+/// Builder for [`crate::ManagementClient`]; see [`crate::ManagementClient::builder`].
 #[derive(Clone)]
 pub struct ManagementClientBuilder {
     pub(crate) access_key_id: Option<String>,
@@ -218,11 +137,6 @@ impl ManagementClientBuilder {
         self
     }
 
-    /// Check the settings and build the client. No network call is made.
-    pub fn build(self) -> Result<ManagementClient, Error> {
-        ManagementClient::from_builder(self)
-    }
-
     pub(crate) fn checked_host(&self) -> Result<url::Url, Error> {
         let url = url::Url::parse(&self.host)
             .map_err(|e| Error::Config(format!("host `{}` is not a URL: {e}", self.host)))?;
@@ -257,7 +171,55 @@ impl ManagementClientBuilder {
         }
         Ok(url)
     }
+
+    /// Apply the `AUTHING_*` variables that are set: `AUTHING_ACCESS_KEY_ID`,
+    /// `AUTHING_ACCESS_KEY_SECRET`, `AUTHING_HOST`, `AUTHING_AUTH_MODE`. A variable
+    /// that is set but empty, not UTF-8 or malformed is an error naming it; one that
+    /// is not set leaves the setting as it was. Setters called afterwards override.
+    pub fn with_env(mut self) -> Result<Self, Error> {
+        if let Some(id) = var(ACCESS_KEY_ID)? {
+            self = self.access_key_id(id);
+        }
+        if let Some(secret) = var(ACCESS_KEY_SECRET)? {
+            self = self.access_key_secret(secret);
+        }
+        if let Some(host) = var("AUTHING_HOST")? {
+            self = self.host(host);
+            self.checked_host().map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("AUTHING_HOST: {m}")),
+                other => other,
+            })?;
+        }
+        if let Some(mode) = var("AUTHING_AUTH_MODE")? {
+            self = self.auth_mode(mode.parse()?);
+        }
+        Ok(self)
+    }
+
+    /// Like [`ManagementClientBuilder::with_env`], and the access key must be complete:
+    /// a missing variable is an error naming it.
+    pub(crate) fn with_required_env(self) -> Result<Self, Error> {
+        let builder = self.with_env()?;
+        for (name, missing) in [
+            (ACCESS_KEY_ID, builder.access_key_id.is_none()),
+            (ACCESS_KEY_SECRET, builder.access_key_secret.is_none()),
+        ] {
+            if missing {
+                return Err(Error::Config(format!("{name} is not set")));
+            }
+        }
+        Ok(builder)
+    }
+
+    /// Whether an access key id or secret has been given (by a setter or the
+    /// environment): a program that can also run without Authing asks this first.
+    pub fn has_credentials(&self) -> bool {
+        self.access_key_id.is_some() || self.access_key_secret.is_some()
+    }
 }
+
+const ACCESS_KEY_ID: &str = "AUTHING_ACCESS_KEY_ID";
+const ACCESS_KEY_SECRET: &str = "AUTHING_ACCESS_KEY_SECRET";
 
 /// Read one variable: `Ok(None)` when unset, an error naming it when empty or not UTF-8.
 fn var(name: &str) -> Result<Option<String>, Error> {
@@ -268,40 +230,5 @@ fn var(name: &str) -> Result<Option<String>, Error> {
         Err(std::env::VarError::NotUnicode(_)) => {
             Err(Error::Config(format!("{name} is not valid UTF-8")))
         }
-    }
-}
-
-impl ManagementClient {
-    /// A builder with Authing's defaults.
-    pub fn builder() -> ManagementClientBuilder {
-        ManagementClientBuilder::default()
-    }
-
-    /// Build a client from `AUTHING_ACCESS_KEY_ID`, `AUTHING_ACCESS_KEY_SECRET`
-    /// (both required), `AUTHING_HOST` (default `https://api.authing.cn`) and
-    /// `AUTHING_AUTH_MODE` (`token`, the default, or `signature`). A missing, empty or
-    /// malformed value is an error naming the variable.
-    pub fn from_env() -> Result<ManagementClient, Error> {
-        Self::builder_from_env()?.build()
-    }
-
-    /// Like [`ManagementClient::from_env`] but returns the builder, to adjust further.
-    pub fn builder_from_env() -> Result<ManagementClientBuilder, Error> {
-        let id = var("AUTHING_ACCESS_KEY_ID")?
-            .ok_or_else(|| Error::Config("AUTHING_ACCESS_KEY_ID is not set".into()))?;
-        let secret = var("AUTHING_ACCESS_KEY_SECRET")?
-            .ok_or_else(|| Error::Config("AUTHING_ACCESS_KEY_SECRET is not set".into()))?;
-        let mut builder = Self::builder().access_key_id(id).access_key_secret(secret);
-        if let Some(host) = var("AUTHING_HOST")? {
-            builder = builder.host(host);
-            builder.checked_host().map_err(|e| match e {
-                Error::Config(m) => Error::Config(format!("AUTHING_HOST: {m}")),
-                other => other,
-            })?;
-        }
-        if let Some(mode) = var("AUTHING_AUTH_MODE")? {
-            builder = builder.auth_mode(mode.parse()?);
-        }
-        Ok(builder)
     }
 }

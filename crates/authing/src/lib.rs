@@ -89,213 +89,27 @@
 //! of Authing's document this release was generated from; a new revision that
 //! changes public types is a breaking release (README, "Versions").
 
+mod auth;
+mod checked;
+mod client;
 mod config;
+mod envelope;
 mod error;
 mod hooks;
+mod otp;
 mod paging;
-pub mod signature;
+mod retry;
+mod transport;
 
+pub use auth::{signature, AuthMode};
 pub use authing_management_gen::{types, Envelope, LenientDateTime, Paged, Secret};
-pub use config::{AuthMode, ManagementClientBuilder, RetryConfig, DEFAULT_HOST};
-pub use error::{ApiError, Error, ResultExt, TransportKind};
-pub use hooks::{is_idempotent, IDEMPOTENT_POSTS};
+pub use checked::ResultExt;
+pub use client::ManagementClient;
+pub use config::{ManagementClientBuilder, DEFAULT_HOST};
+pub use error::{ApiError, Error, TransportKind};
+pub use otp::OtpImport;
 pub use paging::Paginate;
+pub use retry::{is_idempotent, Retry, RetryConfig, IDEMPOTENT_POSTS};
 
 /// The generated client and its support types (progenitor's `Error`, `ResponseValue`).
 pub use authing_management_gen as generated;
-
-use authing_management_gen::Inner;
-use hooks::{Auth, Authed, Plain, Transport};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use std::sync::Arc;
-
-/// A client for one user pool. Cheap to clone; clones share the token cache.
-#[derive(Clone)]
-pub struct ManagementClient {
-    api: authing_management_gen::Client,
-    hooks: Arc<Authed>,
-    host: String,
-}
-
-impl std::fmt::Debug for ManagementClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManagementClient")
-            .field("host", &self.host)
-            .field("access_key_id", &self.hooks.auth.key_id)
-            .field("auth_mode", &self.hooks.auth.mode)
-            .finish_non_exhaustive()
-    }
-}
-
-impl ManagementClient {
-    fn from_builder(b: ManagementClientBuilder) -> Result<Self, Error> {
-        let key_id = b
-            .access_key_id
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Error::Config("access_key_id is missing or empty".into()))?;
-        let secret = b
-            .access_key_secret
-            .clone()
-            .filter(|s| !s.expose_secret().trim().is_empty())
-            .ok_or_else(|| Error::Config("access_key_secret is missing or empty".into()))?;
-        let host = b.checked_host()?.as_str().trim_end_matches('/').to_string();
-
-        let mut http = reqwest::Client::builder()
-            .timeout(b.timeout)
-            .connect_timeout(b.connect_timeout)
-            .user_agent(b.user_agent.clone());
-        for (i, pem) in b.extra_roots.iter().enumerate() {
-            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                Error::Config(format!(
-                    "extra root certificate #{} is not valid PEM: {e}",
-                    i + 1
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(Error::Config(format!(
-                    "extra root certificate #{} holds no certificate",
-                    i + 1
-                )));
-            }
-            for cert in certs {
-                http = http.add_root_certificate(cert);
-            }
-        }
-        let http = http
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
-
-        let mut headers = HeaderMap::new();
-        let sdk = format!("authing-rs:{}", env!("CARGO_PKG_VERSION"));
-        for (name, value) in [
-            ("x-authing-sdk-version", Some(sdk.as_str())),
-            ("x-authing-lang", b.lang.as_deref()),
-            ("x-authing-app-tenant-id", b.tenant_id.as_deref()),
-        ] {
-            if let Some(value) = value {
-                let value = HeaderValue::from_str(value).map_err(|_| {
-                    Error::Config(format!("{name} `{value}` is not a valid header value"))
-                })?;
-                headers.insert(HeaderName::from_static(name), value);
-            }
-        }
-        let transport = Transport {
-            retry: b.retry.clone(),
-            headers,
-        };
-        let token_api = authing_management_gen::Client::new_with_client(
-            &host,
-            http.clone(),
-            Inner(Some(Arc::new(Plain(transport.clone())))),
-        );
-        let hooks = Arc::new(Authed {
-            transport,
-            auth: Auth {
-                mode: b.auth_mode,
-                key_id,
-                secret,
-                refresh_margin: b.refresh_margin,
-                token: tokio::sync::Mutex::new(None),
-                token_api,
-            },
-        });
-        let api = authing_management_gen::Client::new_with_client(
-            &host,
-            http,
-            Inner(Some(hooks.clone())),
-        );
-        Ok(Self { api, hooks, host })
-    }
-
-    /// The generated client: every operation of the Management API, authenticated
-    /// and retried by this client. Use [`ResultExt::checked`] on what it returns.
-    pub fn api(&self) -> &authing_management_gen::Client {
-        &self.api
-    }
-
-    /// The host calls go to.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// Check the access key now: fetch a management token (both auth modes; in
-    /// signature mode nothing is cached). Errors are [`Error::Auth`] when Authing
-    /// refuses the key.
-    pub async fn check_credentials(&self) -> Result<(), Error> {
-        match self.hooks.auth.mode {
-            AuthMode::Token => self.hooks.auth.token().await.map(drop),
-            AuthMode::Signature => self.hooks.auth.request_token().await.map(drop),
-        }
-    }
-
-    /// Import TOTP secrets (`POST /api/v3/import-otp`) in one request. Succeeds only
-    /// when Authing answers statusCode 200. Safe to repeat: importing the same secret
-    /// again leaves the same state, so timeouts are retried.
-    ///
-    /// Authing declares no list limit for this endpoint; 50 (the limit of its other
-    /// batch endpoints) is the size the `authing otp import` tool uses.
-    pub async fn import_otp(&self, items: &[OtpImport]) -> Result<types::CommonResponseDto, Error> {
-        if items.is_empty() {
-            return Err(Error::InvalidRequest(
-                "import_otp needs at least one item".into(),
-            ));
-        }
-        let body = types::ImportOtpReqDto {
-            list: items
-                .iter()
-                .map(|i| types::ImportOtpItemDto {
-                    user_id: i.user_id.clone(),
-                    otp: types::ImportOtpItemDataDto {
-                        secret: i.secret.clone(),
-                        recovery_code: i.recovery_code.clone(),
-                    },
-                })
-                .collect(),
-        };
-        self.api.import_otp().body(body).send().await.checked()
-    }
-
-    /// Read back a user's TOTP secret (`GET /api/v3/get-otp-secret-by-user`);
-    /// `None` when Authing answers without one.
-    pub async fn get_otp_secret(&self, user_id: &str) -> Result<Option<Secret>, Error> {
-        use types::GetOtpSecretByUserUserIdType as IdType;
-        let resp = self
-            .api
-            .get_otp_secret_by_user()
-            .user_id(user_id)
-            .user_id_type(IdType::UserId)
-            .send()
-            .await
-            .checked()?;
-        Ok(resp.data.secret)
-    }
-}
-
-/// One user's TOTP enrolment for [`ManagementClient::import_otp`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OtpImport {
-    /// The Authing user id.
-    pub user_id: String,
-    /// The base32 TOTP secret (SHA-1, 6 digits, 30 s: what Authing can carry).
-    pub secret: Secret,
-    /// The recovery code, if any; omitted from the request when `None`.
-    pub recovery_code: Option<Secret>,
-}
-
-impl OtpImport {
-    /// An item without recovery code.
-    pub fn new(user_id: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        Self {
-            user_id: user_id.into(),
-            secret: secret.into(),
-            recovery_code: None,
-        }
-    }
-
-    /// Add a recovery code.
-    pub fn with_recovery_code(mut self, code: impl Into<Secret>) -> Self {
-        self.recovery_code = Some(code.into());
-        self
-    }
-}

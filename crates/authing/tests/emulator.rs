@@ -1,14 +1,17 @@
 //! The client against the local emulator, in both auth modes, as a user would use it.
 
 use authing::{types, AuthMode, ManagementClient, OtpImport, ResultExt};
-use authing_emulator::{Config, Emulator, SeedUser};
+use authing_emulator::{operation, Config, Emulator, Faults, SeedUser};
 use std::time::Duration;
 
 const SEED_USER: &str = "635215b413xxxxf5f63c511a";
 
 async fn emulator(token_ttl: Duration) -> Emulator {
     Emulator::start(Config {
-        token_ttl,
+        faults: Faults {
+            token_ttl_secs: Some(token_ttl.as_secs()),
+            ..Faults::default()
+        },
         seed_users: vec![
             SeedUser::new(SEED_USER).email("seed@example.com"),
             SeedUser::new("user-2").username("bob"),
@@ -133,10 +136,7 @@ async fn an_expired_token_is_replaced_transparently() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     client.import_otp(&item).await.unwrap();
     let stats = emu.stats();
-    assert_eq!(
-        stats.operation_total("UsersManagementController_importOtp"),
-        2
-    );
+    assert_eq!(stats.operation_total(operation::IMPORT_OTP), 2);
 }
 
 /// Where cargo put the example binaries of this package.

@@ -51,6 +51,15 @@ fn from_env_reports_which_setting_is_wrong() {
         "configuration: AUTHING_AUTH_MODE must be `token` or `signature`, not `hmac`"
     );
     assert_eq!(error_with(&[id, secret]), None);
+    // Without the access key the builder says so, for programs that can run without.
+    error_with(&[]);
+    let partial = ManagementClient::builder().with_env().unwrap();
+    assert!(!partial.has_credentials());
+    error_with(&[id]);
+    assert!(ManagementClient::builder()
+        .with_env()
+        .unwrap()
+        .has_credentials());
     assert_eq!(
         error_with(&[
             id,

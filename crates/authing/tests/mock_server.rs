@@ -179,33 +179,6 @@ async fn fifty_concurrent_calls_on_a_cold_cache_fetch_one_token() {
 }
 
 #[tokio::test]
-async fn token_is_refreshed_ahead_of_expiry() {
-    // 4 s lifetime: margin = a quarter (1 s) plus up to half of it as jitter, so the
-    // token is replaced between 2.5 s and 3 s, while it is still valid.
-    let server = server_with_tokens(4).await;
-    Mock::given(path("/api/v3/import-otp"))
-        .respond_with(ok())
-        .mount(&server)
-        .await;
-    let client = builder(&server).build().unwrap();
-    let item = [OtpImport::new("u1", "HZ2F6J3AGNAVSOTV")];
-    client.import_otp(&item).await.unwrap();
-    client.import_otp(&item).await.unwrap();
-    assert_eq!(count(&server, "/api/v3/get-management-token").await, 1);
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    client.import_otp(&item).await.unwrap();
-    assert_eq!(count(&server, "/api/v3/get-management-token").await, 2);
-    let reqs = server.received_requests().await.unwrap();
-    let last = reqs
-        .iter()
-        .rev()
-        .find(|r| r.url.path() == "/api/v3/import-otp")
-        .unwrap();
-    let auth = last.headers.get("authorization").unwrap().to_str().unwrap();
-    assert_eq!(auth, format!("Bearer {}", jwt(POOL, 1)));
-}
-
-#[tokio::test]
 async fn a_401_refreshes_the_token_and_retries_once() {
     let server = server_with_tokens(7200).await;
     // The first token is refused (in the body, as Authing does), the second accepted.
@@ -388,6 +361,39 @@ async fn timeouts_of_other_calls_are_not_retried() {
         "{err:?}"
     );
     assert_eq!(count(&server, "/api/v3/create-user").await, 1);
+}
+
+#[tokio::test]
+async fn a_business_500_is_retried_only_for_idempotent_calls() {
+    // HTTP 200 with statusCode 500: Authing's code ran and may have applied the call.
+    let failed = ResponseTemplate::new(200)
+        .set_body_json(json!({"statusCode": 500, "message": "internal error"}));
+    let (server, client) = flaky(failed.clone(), 2).await;
+    import_one(&client).await.unwrap();
+    assert_eq!(
+        count(&server, "/api/v3/import-otp").await,
+        3,
+        "import_otp is idempotent"
+    );
+
+    Mock::given(path("/api/v3/create-user"))
+        .respond_with(failed)
+        .mount(&server)
+        .await;
+    let body: types::CreateUserReqDto =
+        serde_json::from_value(json!({"email": "a@example.com"})).unwrap();
+    let err = client
+        .api()
+        .create_user()
+        .body(body)
+        .send()
+        .await
+        .checked()
+        .unwrap_err();
+    assert_eq!(err.status_code(), Some(500));
+    assert_eq!(err.retry(), authing::Retry::IfIdempotent);
+    assert!(!err.is_retryable(), "not safe for any call");
+    assert_eq!(count(&server, "/api/v3/create-user").await, 1, "sent once");
 }
 
 #[tokio::test]

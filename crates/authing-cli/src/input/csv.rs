@@ -316,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_report_with_a_secret_column_added_is_valid_input() {
-        let header = crate::output::REPORT_HEADER.join(",");
+        let header = crate::report::REPORT_HEADER.join(",");
         let recs = read(&format!(
             "{header},secret\n15,,a@b.c,,,,user_not_found,email,user not found,AAAA\n"
         ));

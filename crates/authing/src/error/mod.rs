@@ -1,9 +1,21 @@
 //! One error type for every call. It never carries a secret: response bodies are
 //! kept (for [`Error::raw_body`]) but never printed, and decode errors keep only the
 //! position, since serde's messages may quote a value from the body.
+//!
+//! `Display` is complete on its own (it includes the cause's text, which is what a
+//! person reading one line needs); [`std::error::Error::source`] also hands out the
+//! cause as a value: the inner error of [`Error::Auth`], reqwest's error (without
+//! the URL) of a [`Error::Transport`].
 
-use authing_management_gen::{progenitor_client, Envelope, ResponseValue};
+mod hook;
+
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
+
+use crate::retry::{self, Attempt, Retry};
+
+pub(crate) use hook::{decode_hook_error, encode_hook_error};
 
 /// Authing's business error: HTTP 2xx (or an error status) whose body says
 /// `statusCode != 200`.
@@ -39,12 +51,46 @@ impl std::fmt::Display for ApiError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// The call (or connecting) took longer than the configured timeout.
+    /// The call took longer than the configured timeout once sent.
     Timeout,
-    /// No connection could be made (refused, DNS, TLS handshake).
+    /// No connection could be made (refused, DNS, TLS handshake, connect timeout):
+    /// nothing was sent.
     Connect,
     /// The connection broke while sending or receiving.
     Other,
+}
+
+impl TransportKind {
+    pub(crate) fn of(e: &reqwest::Error) -> Self {
+        // Connect first: a connect timeout never reached the server.
+        if e.is_connect() {
+            TransportKind::Connect
+        } else if e.is_timeout() {
+            TransportKind::Timeout
+        } else {
+            TransportKind::Other
+        }
+    }
+
+    pub(crate) fn attempt(self) -> Attempt {
+        match self {
+            TransportKind::Connect => Attempt::NotConnected,
+            TransportKind::Timeout | TransportKind::Other => Attempt::Interrupted,
+        }
+    }
+}
+
+/// reqwest's description and its cause, with the URL cut down to its path: the URL is
+/// ours, but query strings are the caller's data.
+pub(crate) fn transport_message(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    if let Some(url) = e.url() {
+        message = message.replace(url.as_str(), url.path());
+    }
+    if let Some(source) = std::error::Error::source(e) {
+        message = format!("{message}: {source}");
+    }
+    message
 }
 
 /// Every error the client returns.
@@ -62,10 +108,14 @@ pub enum Error {
     Transport {
         /// Timeout, connect or other.
         kind: TransportKind,
-        /// reqwest's description (no body, no header values).
+        /// reqwest's description (no body, no header values, the URL without its query).
         message: String,
+        /// reqwest's error, without the URL; absent when the error crossed the hook
+        /// channel as text.
+        #[source]
+        cause: Option<Arc<reqwest::Error>>,
     },
-    /// An HTTP status the API does not document (after retries, where retried).
+    /// An HTTP status the API does not document.
     #[error("unexpected HTTP status {status}{}", api.as_ref().map(|a| format!(": {a}")).unwrap_or_default())]
     Http {
         /// The HTTP status.
@@ -78,7 +128,7 @@ pub enum Error {
     Api(ApiError),
     /// The access key was refused, or no management token could be had.
     #[error("authentication failed: {0}")]
-    Auth(Box<Error>),
+    Auth(#[source] Box<Error>),
     /// A response that does not match the API document.
     #[error("could not decode the response ({what})")]
     Decode {
@@ -163,16 +213,34 @@ impl Error {
             || self.api_code().is_some_and(|c| (1300..=1306).contains(&c))
     }
 
-    /// True when trying the same call later may succeed (the client has already
-    /// retried it as configured): rate limits, unavailability, transport failures.
+    /// When the call that failed this way may be sent again: the classification the
+    /// client's own retries follow (the table in the crate's README and in the
+    /// `retry` module). [`Retry::IfIdempotent`] failures were retried by the client
+    /// only for idempotent calls ([`crate::is_idempotent`]).
+    pub fn retry(&self) -> Retry {
+        let attempt = match self {
+            Error::Transport { kind, .. } => kind.attempt(),
+            Error::Http { status, api } => Attempt::Answered {
+                http: *status,
+                status_code: api.as_ref().map(|a| a.status_code),
+            },
+            Error::Api(a) => Attempt::Answered {
+                http: a.http_status,
+                status_code: Some(a.status_code),
+            },
+            Error::Auth(inner) => return inner.retry(),
+            _ => return Retry::Never,
+        };
+        retry::classify(attempt)
+    }
+
+    /// True when sending the same call again later is safe whatever the operation and
+    /// may succeed: nothing was applied (no connection, throttled, 503). The client has
+    /// already retried it as far as its [`crate::RetryConfig`] allows. A failure that
+    /// may have been applied (a timeout, a 502, a statusCode 500) is not retryable in
+    /// this sense; [`Error::retry`] tells whether it is for an idempotent call.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport { .. } => true,
-            Error::Http { status, .. } => matches!(status, 429 | 502 | 503 | 504),
-            Error::Api(a) => matches!(a.status_code, 429 | 500..=503),
-            Error::Auth(inner) => inner.is_retryable(),
-            _ => false,
-        }
+        self.retry() == Retry::Always
     }
 
     /// The response body of a [`Error::Decode`], for diagnosis. It may hold secrets:
@@ -184,25 +252,15 @@ impl Error {
         }
     }
 
-    pub(crate) fn transport(e: &reqwest::Error) -> Self {
-        let kind = if e.is_timeout() {
-            TransportKind::Timeout
-        } else if e.is_connect() {
-            TransportKind::Connect
-        } else {
-            TransportKind::Other
-        };
-        // Without the URL: it is ours, but query strings are the caller's data.
-        let mut message = e.to_string();
-        if let Some(url) = e.url() {
-            message = message.replace(url.as_str(), url.path());
+    pub(crate) fn transport(e: reqwest::Error) -> Self {
+        Error::Transport {
+            kind: TransportKind::of(&e),
+            message: transport_message(&e),
+            cause: Some(Arc::new(e.without_url())),
         }
-        if let Some(source) = std::error::Error::source(e) {
-            message = format!("{message}: {source}");
-        }
-        Error::Transport { kind, message }
     }
 
+    /// The one place a decoding failure becomes an error.
     pub(crate) fn decode(e: &serde_json::Error, body: Option<bytes::Bytes>) -> Self {
         Error::Decode {
             what: format!(
@@ -214,112 +272,68 @@ impl Error {
             body,
         }
     }
-}
 
-/// The minimal envelope every Authing answer has, read leniently.
-#[derive(Deserialize)]
-pub(crate) struct RawEnvelope {
-    #[serde(rename = "statusCode")]
-    pub status_code: Option<serde_json::Number>,
-    #[serde(rename = "apiCode")]
-    pub api_code: Option<serde_json::Number>,
-    pub message: Option<serde_json::Value>,
-    #[serde(rename = "requestId")]
-    pub request_id: Option<String>,
-}
-
-impl RawEnvelope {
-    pub(crate) fn parse(body: &[u8]) -> Option<Self> {
-        serde_json::from_slice(body).ok()
-    }
-
-    pub(crate) fn status(&self) -> Option<i64> {
-        self.status_code.as_ref().and_then(number)
-    }
-
-    pub(crate) fn into_api_error(self, http_status: u16) -> Option<ApiError> {
-        Some(ApiError {
-            status_code: self.status()?,
-            api_code: self.api_code.as_ref().and_then(number),
-            message: match self.message {
-                Some(serde_json::Value::String(s)) => s,
-                Some(other) => other.to_string(),
-                None => String::new(),
-            },
-            request_id: self.request_id,
-            http_status,
-        })
+    /// An error about the token or pool id this client was given to send.
+    pub(crate) fn bad_credential(what: &str) -> Self {
+        Error::Auth(Box::new(Error::Decode {
+            what: what.to_string(),
+            body: None,
+        }))
     }
 }
 
-fn number(n: &serde_json::Number) -> Option<i64> {
-    n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Turn the result of any generated call into `Result<T, Error>`, treating
-/// `statusCode != 200` as [`Error::Api`].
-///
-/// ```no_run
-/// # async fn f(client: authing::ManagementClient) -> Result<(), authing::Error> {
-/// use authing::ResultExt;
-/// let user = client.api().get_user().user_id("6352...").send().await.checked()?;
-/// println!("{:?}", user.data.email);
-/// # Ok(()) }
-/// ```
-pub trait ResultExt<T> {
-    /// Check the HTTP outcome and Authing's `statusCode`.
-    fn checked(self) -> Result<T, Error>;
-}
-
-impl<T: Envelope> ResultExt<T> for Result<ResponseValue<T>, progenitor_client::Error<()>> {
-    fn checked(self) -> Result<T, Error> {
-        match self {
-            Ok(value) => {
-                let http_status = value.status().as_u16();
-                let body = value.into_inner();
-                if body.status_code() == 200 {
-                    Ok(body)
-                } else {
-                    Err(Error::Api(ApiError {
-                        status_code: body.status_code(),
-                        api_code: body.api_code(),
-                        message: body.message().to_string(),
-                        request_id: body.request_id().map(str::to_string),
-                        http_status,
-                    }))
-                }
-            }
-            Err(e) => Err(Error::from(e)),
-        }
+    #[test]
+    fn auth_errors_chain_to_their_cause() {
+        use std::error::Error as _;
+        let inner = Error::Api(ApiError {
+            status_code: 401,
+            api_code: Some(2001),
+            message: "bad key".into(),
+            request_id: None,
+            http_status: 200,
+        });
+        let e = Error::Auth(Box::new(inner));
+        let source = e.source().expect("a source");
+        assert_eq!(
+            source.to_string(),
+            "Authing answered statusCode 401 (apiCode 2001): bad key"
+        );
+        assert!(Error::Config("x".into()).source().is_none());
     }
-}
 
-impl From<progenitor_client::Error<()>> for Error {
-    fn from(e: progenitor_client::Error<()>) -> Self {
-        use progenitor_client::Error as P;
-        match e {
-            P::InvalidRequest(s) => Error::InvalidRequest(s),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                Error::transport(&e)
-            }
-            P::ErrorResponse(rv) => Error::Http {
-                status: rv.status().as_u16(),
-                api: None,
-            },
-            P::InvalidResponsePayload(body, err) => {
-                // Error envelopes lack the `data` a success has: report them as what
-                // they are rather than as a decoding failure.
-                match RawEnvelope::parse(&body).and_then(|env| env.into_api_error(200)) {
-                    Some(api) if api.status_code != 200 => Error::Api(api),
-                    _ => Error::decode(&err, Some(body)),
-                }
-            }
-            P::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let api = response.extensions().get::<ApiError>().cloned();
-                Error::Http { status, api }
-            }
-            P::Custom(s) => crate::hooks::decode_hook_error(&s),
-        }
+    #[test]
+    fn retryable_means_safe_for_any_call() {
+        let api = |http_status, status_code| {
+            Error::Api(ApiError {
+                status_code,
+                api_code: None,
+                message: String::new(),
+                request_id: None,
+                http_status,
+            })
+        };
+        // A statusCode 500 in an HTTP 200 may have been applied.
+        assert_eq!(api(200, 500).retry(), Retry::IfIdempotent);
+        assert!(!api(200, 500).is_retryable());
+        assert!(api(200, 429).is_retryable());
+        assert!(!api(200, 404).retry().allows(true));
+        let transport = |kind| Error::Transport {
+            kind,
+            message: String::new(),
+            cause: None,
+        };
+        assert!(transport(TransportKind::Connect).is_retryable());
+        assert_eq!(
+            transport(TransportKind::Timeout).retry(),
+            Retry::IfIdempotent
+        );
+        let http = |status| Error::Http { status, api: None };
+        assert!(http(503).is_retryable());
+        assert_eq!(http(502).retry(), Retry::IfIdempotent);
+        assert_eq!(http(400).retry(), Retry::Never);
     }
 }

@@ -4,47 +4,39 @@
 //! starting with `x-authing-` (sorted by name, values with tabs and newlines turned
 //! into spaces and trimmed), then the path, then — when there are parameters — `?`
 //! and `k=v` pairs sorted by key and joined with `&`. The parameters are the query's
-//! for GET and the JSON body's top-level keys otherwise (strings as they are, other
-//! values as compact JSON, `null` skipped; nothing is URL-encoded). The header
+//! for GET and the JSON body's top-level keys otherwise, as a Node.js server parses
+//! and prints them ([`params`]; nothing is URL-encoded). The header
 //! `authorization: authing <accessKeyId>:<base64(HMAC-SHA1(secret, stringToSign))>`
 //! carries the result.
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderName, HeaderValue};
-use serde_json::value::RawValue;
 use std::collections::BTreeMap;
+
+use super::js::{self, JsValue};
 
 /// `x-authing-signature-method`.
 pub const METHOD: &str = "HMAC-SHA1";
 /// `x-authing-signature-version`.
 pub const VERSION: &str = "1.0";
 
-/// The parameters that enter the signature, sorted by key.
+/// The parameters that enter the signature, sorted by key, as a Node.js server rebuilds
+/// them from the parsed request (see [`super::js`]): the query's for GET, parsed as
+/// `qs` does (`key[]=a&key[]=b` is the array `["a","b"]`); the JSON body's top-level
+/// keys otherwise, each written as `String(value)` (nested values by
+/// `JSON.stringify`, so `1000.0` is signed as `1000`).
 pub fn params(method: &str, query: Option<&str>, body: Option<&[u8]>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
     if method.eq_ignore_ascii_case("GET") {
-        if let Some(q) = query {
-            for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-                out.insert(k.into_owned(), v.into_owned());
-            }
-        }
-    } else if let Some(Ok(map)) =
-        body.map(serde_json::from_slice::<BTreeMap<String, Box<RawValue>>>)
-    {
-        // Raw values keep the body's own key order, as JavaScript's JSON.stringify
-        // on the server side does; a re-serialised Value would sort nested keys.
-        for (k, v) in map {
-            let raw = v.get();
-            let text = match raw.as_bytes().first() {
-                Some(b'n') => continue,
-                Some(b'"') => serde_json::from_str::<String>(raw).unwrap_or_default(),
-                _ => raw.to_string(),
-            };
-            out.insert(k, text);
-        }
+        let query = js::parse_query(query.unwrap_or_default());
+        return query.into_iter().map(|(k, v)| (k, v.to_sign())).collect();
     }
-    out
+    match body.map(serde_json::from_slice::<JsValue>) {
+        Some(Ok(JsValue::Object(entries))) => {
+            entries.into_iter().map(|(k, v)| (k, v.to_sign())).collect()
+        }
+        _ => BTreeMap::new(),
+    }
 }
 
 /// The string that is signed.
@@ -58,7 +50,14 @@ pub fn string_to_sign<'a>(
         .into_iter()
         .map(|(n, v)| (n.to_ascii_lowercase(), v))
         .filter(|(n, _)| n == "date" || n.starts_with("x-authing-"))
-        .map(|(n, v)| (n, v.replace(['\t', '\n', '\r'], " ").trim().to_string()))
+        .map(|(n, v)| {
+            (
+                n,
+                v.replace(['\t', '\n', '\r', '\x0c'], " ")
+                    .trim()
+                    .to_string(),
+            )
+        })
         .collect();
     signed.sort();
     let mut s = format!("{}\n", method.to_ascii_uppercase());
@@ -131,7 +130,10 @@ mod tests {
 
     #[test]
     fn string_to_sign_for_a_post() {
-        let body = br#"{"list":[{"userId":"u1","otp":{"secret":"S"}}],"n":3,"skip":null,"b":true}"#;
+        // A Node.js server skips only `undefined`, which JSON cannot carry: an explicit
+        // null is signed as `null`; numbers as JavaScript prints them.
+        let body =
+            br#"{"list":[{"userId":"u1","otp":{"secret":"S"}}],"n":3.0,"skip":null,"b":true}"#;
         let params = params("POST", None, Some(body));
         let sts = string_to_sign(
             "post",
@@ -154,7 +156,7 @@ mod tests {
              x-authing-signature-method:HMAC-SHA1\n\
              x-authing-signature-nonce:abc\n\
              x-authing-signature-version:1.0\n\
-             /api/v3/import-otp?b=true&list=[{\"userId\":\"u1\",\"otp\":{\"secret\":\"S\"}}]&n=3"
+             /api/v3/import-otp?b=true&list=[{\"userId\":\"u1\",\"otp\":{\"secret\":\"S\"}}]&n=3&skip=null"
         );
     }
 
@@ -167,6 +169,10 @@ mod tests {
         );
         let sts = string_to_sign("GET", [], "/api/v3/get-user", &params);
         assert_eq!(sts, "GET\n/api/v3/get-user?userId=a+b@c&userIdType=user_id");
+        // Arrays as the Node SDK sends them, rebuilt as an Express server parses them.
+        let arrays = super::params("GET", Some("userIds%5B%5D=a&userIds%5B%5D=b"), None);
+        let sts = string_to_sign("GET", [], "/api/v3/get-user-batch", &arrays);
+        assert_eq!(sts, "GET\n/api/v3/get-user-batch?userIds=[\"a\",\"b\"]");
     }
 
     #[test]

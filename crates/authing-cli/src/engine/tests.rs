@@ -1,0 +1,226 @@
+//! The engine against a stand-in for Authing, on Tokio's paused time: batching,
+//! bisection, concurrency, the breaker and panics, without a server or real sleeps.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use authing::{OtpImport, Secret};
+use futures::future::BoxFuture;
+
+use super::send::Batcher;
+use super::*;
+use crate::record::{IdKind, Identifier};
+use crate::service::{Api, Failure};
+
+const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    /// Refuse a batch holding a user id starting with `ghost`, import the rest.
+    Normal,
+    Unavailable,
+    Panic,
+}
+
+/// Records every import call's user ids; each call takes one second.
+struct Fake {
+    answer: Answer,
+    calls: Mutex<Vec<Vec<String>>>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+impl Fake {
+    fn new(answer: Answer) -> Arc<Fake> {
+        Arc::new(Fake {
+            answer,
+            calls: Mutex::new(Vec::new()),
+            in_flight: AtomicUsize::new(0),
+            most_in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    fn call_sizes(&self) -> Vec<usize> {
+        self.calls.lock().unwrap().iter().map(Vec::len).collect()
+    }
+}
+
+impl Api for Fake {
+    fn check_credentials(&self) -> BoxFuture<'_, Result<(), Failure>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn import<'a>(&'a self, items: &'a [OtpImport]) -> BoxFuture<'a, Result<(), Failure>> {
+        Box::pin(async move {
+            let ids: Vec<String> = items.iter().map(|i| i.user_id.clone()).collect();
+            self.calls.lock().unwrap().push(ids.clone());
+            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            match self.answer {
+                Answer::Panic => panic!("a bug in a worker"),
+                Answer::Unavailable => Err(Failure::Unavailable("503".into())),
+                Answer::Normal if ids.iter().any(|id| id.starts_with("ghost")) => {
+                    Err(Failure::NotFound("user not found".into()))
+                }
+                Answer::Normal => Ok(()),
+            }
+        })
+    }
+
+    fn resolve<'a>(&'a self, id: &'a Identifier) -> BoxFuture<'a, Result<Option<String>, Failure>> {
+        assert_eq!(id.kind, IdKind::UserId);
+        Box::pin(async move { Ok(Some(id.value.clone())) })
+    }
+
+    fn read_secret<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Secret>, Failure>> {
+        Box::pin(async { Ok(Some(Secret::new(SECRET))) })
+    }
+}
+
+#[derive(Default)]
+struct Events(Mutex<Vec<Event>>);
+
+impl Sink for Events {
+    fn event(&self, event: Event) {
+        self.0.lock().unwrap().push(event);
+    }
+}
+
+struct Run {
+    /// Holds the input and the journal.
+    _dir: tempfile::TempDir,
+    report: Report,
+    events: Arc<Events>,
+    elapsed: Duration,
+}
+
+/// `u0`, `u1`, ...
+fn users(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("u{i}")).collect()
+}
+
+/// Imports the users `ids` (one record each) with the stand-in.
+async fn import(
+    ids: &[impl AsRef<str>],
+    batch_size: usize,
+    concurrency: usize,
+    api: Arc<Fake>,
+) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.csv");
+    let mut csv = String::from("userId,secret\n");
+    for id in ids {
+        csv.push_str(&format!("{},{SECRET}\n", id.as_ref()));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let settings = Settings {
+        file: file.clone(),
+        format: Format::Csv,
+        input: InputOptions::default(),
+        batch_size,
+        concurrency,
+        max_rps: 0,
+        dry_run: false,
+        verify: false,
+        resume: false,
+        journal: dir.path().join("users.csv.journal"),
+        skip_invalid: false,
+    };
+    let events = Arc::new(Events::default());
+    let sink: Arc<dyn Sink> = events.clone();
+    let scanned = scan(
+        &file,
+        Format::Csv,
+        InputOptions::default(),
+        false,
+        sink.clone(),
+        Cancel::default(),
+    )
+    .await
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let report = run(settings, Some(api), scanned, sink, Cancel::default())
+        .await
+        .unwrap();
+    Run {
+        _dir: dir,
+        report,
+        events,
+        elapsed: started.elapsed(),
+    }
+}
+
+#[test]
+fn batches_are_full_but_the_last() {
+    let mut b = Batcher::new(3);
+    let full: Vec<Vec<u32>> = (1..=7).filter_map(|i| b.push(i)).collect();
+    assert_eq!(full, vec![vec![1, 2, 3], vec![4, 5, 6]]);
+    assert_eq!(b.rest(), Some(vec![7]));
+    assert_eq!(b.rest(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn batches_run_at_most_concurrency_at_a_time() {
+    let api = Fake::new(Answer::Normal);
+    let run = import(&users(10), 2, 2, api.clone()).await;
+    assert_eq!(api.call_sizes(), vec![2; 5]);
+    assert_eq!(api.most_in_flight.load(Ordering::SeqCst), 2);
+    // Five one-second batches, two at a time.
+    assert_eq!(run.elapsed, Duration::from_secs(3));
+    assert_eq!(run.report.counts.imported, 10);
+    assert_eq!(run.report.stop, None);
+    let journal = std::fs::read_to_string(run.report.journal.unwrap()).unwrap();
+    assert_eq!(
+        journal.lines().count(),
+        1 + 5,
+        "header and one line per batch"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_batch_is_halved_until_the_unknown_users_are_isolated() {
+    let ids = ["u0", "u1", "u2", "ghost3", "u4", "u5", "ghost6", "u7"];
+    let api = Fake::new(Answer::Normal);
+    let run = import(&ids, 8, 1, api.clone()).await;
+    assert_eq!(api.call_sizes(), vec![8, 4, 2, 2, 1, 1, 4, 2, 2, 1, 1]);
+    let counts = &run.report.counts;
+    assert_eq!((counts.imported, counts.user_not_found), (6, 2));
+    let not_found: Vec<u64> = run
+        .events
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            Event::Problem(p) if p.outcome == Outcome::UserNotFound => Some(p.line),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(not_found, vec![5, 8], "the ghosts' lines");
+    assert_eq!(run.elapsed, Duration::from_secs(11), "one call at a time");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_stops_after_three_unavailable_batches_in_a_row() {
+    let api = Fake::new(Answer::Unavailable);
+    let run = import(&users(10), 1, 1, api.clone()).await;
+    assert_eq!(api.call_sizes().len(), 3);
+    assert!(matches!(run.report.stop, Some(Stop::Unavailable(_))));
+    let counts = &run.report.counts;
+    assert_eq!((counts.failed, counts.not_sent), (3, 7));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_worker_stops_the_run_as_a_bug() {
+    let api = Fake::new(Answer::Panic);
+    let run = import(&users(2), 1, 1, api).await;
+    assert!(
+        matches!(&run.report.stop, Some(Stop::Internal(m)) if m.contains("panicked")),
+        "{:?}",
+        run.report.stop
+    );
+    assert_eq!(run.report.counts.imported, 0);
+}

@@ -1,0 +1,344 @@
+//! The HTTP front: every request enters at [`router`], is routed by the document,
+//! faulted, read, authenticated, validated and handed to [`crate::handlers`]; replies
+//! are serialised here, with the request id and the emulator header.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use bytes::Bytes;
+use futures::{FutureExt, StreamExt};
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::faults::{Faults, THROTTLE_MESSAGE};
+use crate::handlers::{self, Reply};
+use crate::spec::{self, RouteMatch};
+use crate::state::Inner;
+use crate::{admin, auth, operation};
+
+/// Header on every response, so that a client (or a person with curl) can tell it is talking
+/// to the emulator and not to Authing.
+pub const EMULATOR_HEADER: &str = "x-authing-emulator";
+
+/// The service: one fallback handler, since routing follows the document.
+pub(crate) fn router(inner: Arc<Inner>) -> axum::Router {
+    axum::Router::new().fallback(entry).with_state(inner)
+}
+
+/// Every request enters here; panics become a 500 envelope instead of a reset connection.
+async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut response = catch_panics(dispatch(&inner, request, &request_id), &request_id).await;
+    response
+        .headers_mut()
+        .entry(EMULATOR_HEADER)
+        .or_insert(HeaderValue::from_static("1"));
+    response
+}
+
+async fn catch_panics(
+    handler: impl std::future::Future<Output = Response>,
+    request_id: &str,
+) -> Response {
+    AssertUnwindSafe(handler)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            tracing::error!(%request_id, "handler panicked");
+            respond(
+                &Reply::with_http(500, 500, None, "internal emulator error"),
+                request_id,
+            )
+        })
+}
+
+async fn dispatch(inner: &Arc<Inner>, request: Request, request_id: &str) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    if path == "/_emulator" || path.starts_with("/_emulator/") {
+        return admin::handle(inner, &parts, body, request_id).await;
+    }
+    let (op, path_params) = match inner.spec.find(&parts.method, &path) {
+        RouteMatch::Found(op, params) => (op, params),
+        RouteMatch::WrongMethod(allowed) => {
+            record(inner, None, "405");
+            let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+            let mut response = respond(
+                &Reply::with_http(
+                    405,
+                    405,
+                    None,
+                    format!(
+                        "method {} is not allowed on {path} (allowed: {})",
+                        parts.method,
+                        allow.join(", ")
+                    ),
+                ),
+                request_id,
+            );
+            if let Ok(v) = HeaderValue::from_str(&allow.join(", ")) {
+                response.headers_mut().insert(http::header::ALLOW, v);
+            }
+            return response;
+        }
+        RouteMatch::NotFound => {
+            record(inner, None, "404");
+            return respond(
+                &Reply::with_http(404, 404, None, format!("no operation at {path}")),
+                request_id,
+            );
+        }
+    };
+
+    // Faults come first so that a faulted request changes nothing.
+    let faults = inner.faults();
+    let latency = faults.jittered_latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let admitted = inner.admit(faults.max_rps);
+    let failure = if admitted {
+        faults.roll_failure()
+    } else {
+        Some(429)
+    };
+    if let Some(status) = failure {
+        record(inner, Some(&op.id), &status.to_string());
+        return fault_response(status, &faults, request_id);
+    }
+    let drop_connection = faults.roll_drop();
+
+    let reply = process(inner, op, &parts, body, &path_params).await;
+    let outcome = reply.body["statusCode"]
+        .as_u64()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| reply.http.to_string());
+    if drop_connection {
+        // The state change above has happened; only the answer is lost, as when a connection
+        // breaks on the way back. Clients must make retries of such requests idempotent.
+        record(inner, Some(&op.id), "dropped");
+        return dropped_response(&reply, request_id);
+    }
+    record(inner, Some(&op.id), &outcome);
+    respond(&reply, request_id)
+}
+
+fn record(inner: &Inner, operation_id: Option<&str>, outcome: &str) {
+    inner.lock_store().stats.record(operation_id, outcome);
+}
+
+/// Reads the body, authenticates, validates, and runs the operation's handler.
+async fn process(
+    inner: &Inner,
+    op: &spec::Operation,
+    parts: &http::request::Parts,
+    body: Body,
+    path_params: &[(String, String)],
+) -> Reply {
+    let query: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let bytes = match read_body(body, &parts.headers, inner.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(reply) => return reply,
+    };
+    let (json, text) = if op.method == Method::GET {
+        (Value::Null, None)
+    } else {
+        match parse_json_body(&parts.headers, &bytes) {
+            Ok(parsed) => parsed,
+            Err(reply) => return reply,
+        }
+    };
+
+    if op.id != operation::GET_MANAGEMENT_TOKEN {
+        if let Err(e) = auth::authenticate(inner, parts, &query, text) {
+            let mut reply = Reply::with_http(e.status, e.status, e.api_code, e.message);
+            reply.http = e.status;
+            return reply;
+        }
+    }
+
+    if let Err(message) = inner.spec.validate_params(op, &query, path_params) {
+        return Reply::error(400, None, message);
+    }
+    if let Some(schema) = &op.body_schema {
+        if let Err(message) = inner.spec.validate_body(schema, &json) {
+            return Reply::error(400, None, message);
+        }
+    }
+    handlers::handle(
+        inner,
+        &handlers::Call {
+            operation_id: &op.id,
+            query: &query,
+            body: &json,
+        },
+    )
+}
+
+/// Reads at most `limit` bytes. A larger body is still drained (up to a bound) so that the
+/// client, which is still sending, gets to read the 413 instead of a reset connection.
+pub(crate) async fn read_body(
+    body: Body,
+    headers: &http::HeaderMap,
+    limit: usize,
+) -> Result<Bytes, Reply> {
+    let too_large = || {
+        Reply::with_http(
+            413,
+            413,
+            None,
+            format!("request body is larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let drain_limit = limit.saturating_mul(8);
+    let mut stream = body.into_data_stream();
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(Reply::error(400, None, "request body could not be read"));
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= limit && declared.is_none_or(|d| d <= limit as u64) {
+            buffer.extend_from_slice(&chunk);
+        } else if seen > drain_limit {
+            break;
+        }
+    }
+    if seen > limit || declared.is_some_and(|d| d > limit as u64) {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(buffer))
+}
+
+/// Parses a JSON request body; an empty body counts as `{}` (what Authing's framework sees).
+/// Also returns the text, which the HMAC verifier needs verbatim.
+fn parse_json_body<'a>(
+    headers: &http::HeaderMap,
+    bytes: &'a [u8],
+) -> Result<(Value, Option<&'a str>), Reply> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok((json!({}), None));
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        return Err(Reply::error(
+            400,
+            None,
+            format!(
+                "content-type must be application/json, got {:?}",
+                if essence.is_empty() { "none" } else { essence }
+            ),
+        ));
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Reply::error(400, None, format!("request body is not valid UTF-8: {e}")))?;
+    // serde_json's recursion limit (128) turns deep nesting into an error, not a stack overflow.
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Reply::error(400, None, format!("malformed JSON body: {e}")))?;
+    Ok((value, Some(text)))
+}
+
+/// Serialises a reply; every envelope gets the request id.
+pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
+    let mut body = reply.body.clone();
+    if let Some(object) = body.as_object_mut() {
+        object
+            .entry("requestId")
+            .or_insert_with(|| json!(request_id));
+    }
+    let mut response = json_response(reply.http, &body);
+    if reply.synthesized {
+        response
+            .headers_mut()
+            .insert(EMULATOR_HEADER, HeaderValue::from_static("synthesized"));
+    }
+    response
+}
+
+pub(crate) fn json_response(http: u16, body: &Value) -> Response {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = StatusCode::from_u16(http).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+fn fault_response(status: u16, faults: &Faults, request_id: &str) -> Response {
+    let message = match status {
+        429 => THROTTLE_MESSAGE,
+        500 => "injected fault: internal server error",
+        502 => "injected fault: bad gateway",
+        _ => "injected fault: service unavailable",
+    };
+    let mut response = respond(&Reply::with_http(status, status, None, message), request_id);
+    if status == 429 {
+        if let Some(secs) = faults.retry_after_secs {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+    }
+    response
+}
+
+/// Offers the status line and half of the body, then fails the body stream, which makes hyper
+/// abort the connection. Depending on buffering the client gets nothing or a truncated body;
+/// either way it sees a transport error, never a complete answer.
+fn dropped_response(reply: &Reply, request_id: &str) -> Response {
+    let mut body = reply.body.clone();
+    body["requestId"] = json!(request_id);
+    let text = body.to_string().into_bytes();
+    let prefix = Bytes::from(text[..text.len() / 2].to_vec());
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(prefix),
+        Err(std::io::Error::other("emulated dropped connection")),
+    ];
+    let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+    *response.status_mut() = StatusCode::from_u16(reply.http).unwrap_or(StatusCode::OK);
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_envelope() {
+        let response = catch_panics(async { panic!("boom") }, "rid-1").await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["statusCode"], 500);
+        assert_eq!(body["requestId"], "rid-1");
+    }
+}

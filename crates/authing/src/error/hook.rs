@@ -1,0 +1,97 @@
+//! The generated code carries a hook's error as `Error::Custom(String)`; these two
+//! functions carry our typed error through that string and back. They live with the
+//! error type so that the hooks depend on the errors and not the other way round.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, Error, TransportKind};
+
+const HOOK_ERROR: &str = "authing-hook-error:";
+
+#[derive(Serialize, Deserialize)]
+enum WireError {
+    Config(String),
+    InvalidRequest(String),
+    Transport(u8, String),
+    Http(u16, Option<ApiError>),
+    Api(ApiError),
+    Auth(Box<WireError>),
+    Decode(String),
+}
+
+fn to_wire(e: &Error) -> WireError {
+    match e {
+        Error::Config(m) => WireError::Config(m.clone()),
+        Error::InvalidRequest(m) => WireError::InvalidRequest(m.clone()),
+        Error::Transport { kind, message, .. } => WireError::Transport(
+            match kind {
+                TransportKind::Timeout => 0,
+                TransportKind::Connect => 1,
+                _ => 2,
+            },
+            message.clone(),
+        ),
+        Error::Http { status, api } => WireError::Http(*status, api.clone()),
+        Error::Api(a) => WireError::Api(a.clone()),
+        Error::Auth(inner) => WireError::Auth(Box::new(to_wire(inner))),
+        Error::Decode { what, .. } => WireError::Decode(what.clone()),
+    }
+}
+
+fn from_wire(w: WireError) -> Error {
+    match w {
+        WireError::Config(m) => Error::Config(m),
+        WireError::InvalidRequest(m) => Error::InvalidRequest(m),
+        WireError::Transport(k, message) => Error::Transport {
+            kind: match k {
+                0 => TransportKind::Timeout,
+                1 => TransportKind::Connect,
+                _ => TransportKind::Other,
+            },
+            message,
+            cause: None,
+        },
+        WireError::Http(status, api) => Error::Http { status, api },
+        WireError::Api(a) => Error::Api(a),
+        WireError::Auth(inner) => Error::Auth(Box::new(from_wire(*inner))),
+        WireError::Decode(what) => Error::Decode { what, body: None },
+    }
+}
+
+/// The string a hook returns for `e`.
+pub(crate) fn encode_hook_error(e: &Error) -> String {
+    format!(
+        "{HOOK_ERROR}{}",
+        serde_json::to_string(&to_wire(e)).unwrap_or_default()
+    )
+}
+
+/// The error a hook's string stands for; any other string is an invalid request.
+pub(crate) fn decode_hook_error(s: &str) -> Error {
+    s.strip_prefix(HOOK_ERROR)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .map(from_wire)
+        .unwrap_or_else(|| Error::InvalidRequest(s.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_errors_survive_the_string_channel() {
+        let e = Error::Auth(Box::new(Error::Api(ApiError {
+            status_code: 401,
+            api_code: Some(2001),
+            message: "bad key".into(),
+            request_id: Some("r1".into()),
+            http_status: 200,
+        })));
+        let back = decode_hook_error(&encode_hook_error(&e));
+        assert!(back.is_auth());
+        assert_eq!(back.api_code(), Some(2001));
+        assert_eq!(back.request_id(), Some("r1"));
+        let plain = decode_hook_error("something else");
+        assert!(matches!(plain, Error::InvalidRequest(m) if m == "something else"));
+    }
+}
