@@ -2,14 +2,20 @@
 //! rate, shared by every call the import makes (imports, lookups, read-backs).
 //!
 //! The rate is adaptive, after the AWS SDKs' adaptive retry mode: it starts at
-//! `--max-rps` (or unlimited), and each time Authing throttles (HTTP or statusCode
-//! 429) it drops to 70 % of what was being sent, for every request, not just the one
+//! `--max-rps` (or unlimited), and when Authing throttles (HTTP or statusCode 429)
+//! it drops to 70 % of what was being sent, for every request, not just the one
 //! refused. It then grows back along a cubic curve: quickly at first, flattening
 //! as it nears the rate that was throttled, then probing above it. Against a fixed
 //! limit (Authing's 300 requests per second per user pool) the rate settles just
 //! under the limit and stays there most of the time. It never exceeds `--max-rps`,
 //! and while throttled it never runs ahead of twice the rate actually sent (so a
 //! pause in sending does not turn into a burst).
+//!
+//! Unlike the AWS SDKs, one 429 is not enough: the rate drops only while at least
+//! [`THROTTLED_SHARE`] of recent attempts were throttled. A rate limit that is
+//! exceeded throttles a growing share of the requests; a few 429s scattered at
+//! random (a gateway's hiccups, an injected fault) would otherwise ratchet the rate
+//! down to nothing, since each decrease comes faster than the recovery.
 //!
 //! Requests are spaced evenly rather than in bursts, so an import never takes a
 //! burst of the user pool's shared budget away from live sign-ins.
@@ -31,6 +37,11 @@ const MIN_RPS: f64 = 0.5;
 const COOLDOWN: Duration = Duration::from_millis(300);
 /// The send rate is measured over windows of this length.
 const METER_WINDOW: Duration = Duration::from_millis(250);
+/// The share of recent attempts that must have been throttled for a 429 to slow
+/// the rate down.
+pub const THROTTLED_SHARE: f64 = 0.1;
+/// Weight of one attempt in the throttled share (about the last 50 attempts count).
+const SHARE_WEIGHT: f64 = 0.02;
 
 /// The concurrency limit and the adaptive rate.
 #[derive(Debug)]
@@ -55,6 +66,7 @@ impl Pacer {
                     count: 0,
                     rate: None,
                 },
+                share: 0.0,
             }),
         }
     }
@@ -72,9 +84,13 @@ impl Pacer {
         permit
     }
 
-    /// Authing throttled a request: everyone slows down.
-    pub fn throttled(&self) {
-        self.rate().throttled(Instant::now());
+    /// How an attempt ended: throttled or not. Enough throttling slows everyone down.
+    pub fn record(&self, throttled: bool) {
+        let mut rate = self.rate();
+        rate.share += SHARE_WEIGHT * (f64::from(u8::from(throttled)) - rate.share);
+        if throttled && rate.share >= THROTTLED_SHARE {
+            rate.throttled(Instant::now());
+        }
     }
 
     /// The rate requests are sent at now, in requests per second (`None`: unlimited).
@@ -96,6 +112,8 @@ struct Rate {
     /// The earliest start of the next request.
     next: Instant,
     meter: Meter,
+    /// Moving share of recent attempts that were throttled.
+    share: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -218,20 +236,39 @@ mod tests {
         assert_eq!(pacer.current_rps(), None);
     }
 
+    /// Records `n` attempts, throttled or not.
+    fn record(pacer: &Pacer, n: usize, throttled: bool) {
+        for _ in 0..n {
+            pacer.record(throttled);
+        }
+    }
+
     #[tokio::test(start_paused = true)]
-    async fn a_throttle_slows_everyone_then_the_rate_recovers() {
+    async fn throttling_slows_everyone_then_the_rate_recovers() {
         let pacer = Pacer::new(4, 100);
         send(&pacer, 101).await; // a second at 100/s: the meter has measured it
-        pacer.throttled();
+        record(&pacer, 50, false);
+        record(&pacer, 6, true); // a share over 10 %: slow down
         let after = pacer.current_rps().unwrap();
         assert!((69.0..=71.0).contains(&after), "{after}");
         // More throttles right away answer requests sent before the decrease.
-        pacer.throttled();
+        record(&pacer, 5, true);
         assert_eq!(pacer.current_rps().unwrap().round(), after.round());
         // It grows back, and never above the cap.
         send(&pacer, 600).await;
         let later = pacer.current_rps().unwrap();
         assert!(later > after && later <= 100.0, "{later}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scattered_throttles_do_not_ratchet_the_rate_down() {
+        // One attempt in 25 throttled at random, whatever the rate.
+        let pacer = Pacer::new(4, 200);
+        for i in 0..6000u32 {
+            drop(pacer.acquire().await);
+            pacer.record(i % 25 == 0);
+        }
+        assert_eq!(pacer.current_rps(), Some(200.0));
     }
 
     #[tokio::test(start_paused = true)]
@@ -247,9 +284,7 @@ mod tests {
             let now = start.elapsed();
             last_second.retain(|t: &Duration| now - *t < Duration::from_secs(1));
             last_second.push(now);
-            if last_second.len() > 300 {
-                pacer.throttled();
-            }
+            pacer.record(last_second.len() > 300);
         }
         let rate = f64::from(sent) / 30.0;
         // Unlimited at first (a burst the server throttles), then near the limit.

@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 
 use crate::pacing::Pacer;
-use crate::record::Identifier;
+use crate::record::{IdKind, Identifier};
 use crate::service::{Api, Failure};
 
 /// Attempts per call for failures other than throttling, the first included.
@@ -54,6 +54,9 @@ impl Calls {
     }
 
     pub async fn resolve(&self, id: &Identifier) -> Result<Option<String>, Failure> {
+        if id.kind == IdKind::UserId {
+            return Ok(Some(id.value.clone())); // no request: neither a slot nor a turn
+        }
         self.call(|| self.api.resolve(id)).await
     }
 
@@ -73,10 +76,13 @@ impl Calls {
             };
             let transient = match result {
                 Err(Failure::Transient(t)) => t,
-                other => return other,
+                other => {
+                    self.pacer.record(false);
+                    return other;
+                }
             };
+            self.pacer.record(transient.throttled);
             let wait = if transient.throttled {
-                self.pacer.throttled();
                 throttled += 1;
                 self.throttled.wait_before(throttled, transient.retry_after)
             } else {
