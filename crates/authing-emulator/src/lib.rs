@@ -4,6 +4,7 @@ mod admin;
 mod auth;
 mod faults;
 mod handlers;
+mod idle;
 pub mod operation;
 mod schema_check;
 mod seed;
@@ -57,6 +58,10 @@ pub struct Config {
     pub signature_skew: Duration,
     /// What operations without emulated behaviour answer (default: a synthesized success).
     pub unemulated: Unemulated,
+    /// A connection on which no byte moves for this long while the server waits to
+    /// read or write is closed: idle keep-alive connections, requests sent halfway,
+    /// answers not read (default 30 s).
+    pub idle_timeout: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +77,7 @@ impl Default for Config {
             max_body_bytes: 10 * 1024 * 1024,
             signature_skew: Duration::from_secs(15 * 60),
             unemulated: Unemulated::default(),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -94,6 +100,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("signature_skew", &self.signature_skew)
             .field("unemulated", &self.unemulated)
+            .field("idle_timeout", &self.idle_timeout)
             .finish()
     }
 }
@@ -146,6 +153,10 @@ impl Emulator {
         let app = server::router(inner.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let listener = idle::IdleListener {
+                inner: listener,
+                idle: config.idle_timeout,
+            };
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });
