@@ -128,6 +128,19 @@ struct Run {
     elapsed: Duration,
 }
 
+impl Run {
+    /// What `pick` takes from the events the run reported, in order.
+    fn events<T>(&self, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
+        self.events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(pick)
+            .collect()
+    }
+}
+
 /// `u0`, `u1`, ...
 fn users(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("u{i}")).collect()
@@ -233,17 +246,10 @@ async fn a_refused_batch_is_halved_until_the_unknown_users_are_isolated() {
     assert_eq!(api.call_sizes(), vec![8, 4, 2, 2, 1, 1, 4, 2, 2, 1, 1]);
     let counts = &run.report.counts;
     assert_eq!((counts.imported, counts.user_not_found), (6, 2));
-    let not_found: Vec<u64> = run
-        .events
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Problem(p) if p.outcome == Outcome::UserNotFound => Some(p.line),
-            _ => None,
-        })
-        .collect();
+    let not_found = run.events(|e| match e {
+        Event::Problem(p) if p.outcome == Outcome::UserNotFound => Some(p.line),
+        _ => None,
+    });
     assert_eq!(not_found, vec![5, 8], "the ghosts' lines");
     assert_eq!(run.elapsed, Duration::from_secs(11), "one call at a time");
 }
@@ -275,17 +281,10 @@ async fn failed_read_backs_are_outcomes_not_an_outage() {
     let counts = &run.report.counts;
     assert_eq!((counts.imported, counts.failed), (0, 40));
     assert_eq!(counts.verify_failed, 40);
-    let reasons: Vec<String> = run
-        .events
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            Event::VerifyFailed { record, .. } => Some(record.reason()),
-            _ => None,
-        })
-        .collect();
+    let reasons = run.events(|e| match e {
+        Event::VerifyFailed { record, .. } => Some(record.reason()),
+        _ => None,
+    });
     assert_eq!(reasons.len(), 40);
     assert!(reasons[0].contains("5 attempts"), "{}", reasons[0]);
 }
