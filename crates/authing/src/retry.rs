@@ -273,5 +273,12 @@ mod tests {
         assert_eq!(policy.wait_before_next(1, &h), Some(Duration::from_secs(9)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("11"));
         assert_eq!(policy.wait_before_next(1, &h), None, "longer than the cap");
+        // The same policy for callers with their own loop.
+        assert_eq!(
+            policy.wait_before(2, Some(Duration::from_secs(4))),
+            Some(Duration::from_secs(4))
+        );
+        assert!(policy.wait_before(2, None).unwrap() <= Duration::from_millis(400));
+        assert_eq!(policy.wait_before(3, None), None);
     }
 }

@@ -326,6 +326,33 @@ mod tests {
     }
 
     #[test]
+    fn throttling_and_retry_after_are_read_through_an_auth_error() {
+        let wait = std::time::Duration::from_secs(3);
+        let throttled = Error::Http {
+            status: 429,
+            api: None,
+            retry_after: Some(wait),
+        };
+        assert!(throttled.is_throttled());
+        assert_eq!(throttled.retry_after(), Some(wait));
+        // A token request that was throttled: still throttling, still the same wait.
+        let wrapped = Error::Auth(Box::new(throttled));
+        assert!(wrapped.is_throttled());
+        assert_eq!(wrapped.retry_after(), Some(wait));
+        let back = decode_hook_error(&encode_hook_error(&wrapped));
+        assert_eq!(back.retry_after(), Some(wait), "survives the hook channel");
+        let body_429 = Error::Api(ApiError {
+            status_code: 429,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+            http_status: 200,
+        });
+        assert!(body_429.is_throttled());
+        assert_eq!(body_429.retry_after(), None);
+    }
+
+    #[test]
     fn retryable_means_safe_for_any_call() {
         let api = |http_status, status_code| {
             Error::Api(ApiError {
