@@ -253,8 +253,10 @@ fn check_number(
     }
 }
 
-/// Finds records that name the same user. Remembers a 128-bit hash of each
-/// identifier (not the identifier), so memory stays small on large files.
+/// Finds records that name the same user as they come (the sending pass's check of
+/// resolved user ids). Remembers a 128-bit hash of each identifier (not the
+/// identifier); the validation pass uses [`crate::duplicates`] instead, whose memory
+/// does not grow with the file.
 #[derive(Debug, Default)]
 pub struct Dedup {
     first_line: HashMap<u128, u64>,

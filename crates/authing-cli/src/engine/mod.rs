@@ -2,8 +2,10 @@
 //! streaming.
 //!
 //! 1. **Validation pass.** Every record is parsed and checked, duplicates are found
-//!    (by a hash of the identifier), and the file's size and SHA-256 are computed.
-//!    Nothing is kept but counts, the duplicate line numbers and those hashes.
+//!    exactly in flat memory (sorted runs of hashes in temporary files, then the
+//!    colliding lines compared by their keys: [`crate::duplicates`]), and the file's
+//!    size and SHA-256 are computed. Nothing is kept but counts and the duplicate
+//!    line numbers.
 //! 2. **Sending pass.** The file is read again. Invalid records are reported; valid
 //!    ones the journal already confirms are "already imported"; the rest are
 //!    grouped in batches, which workers resolve (e-mail, username, phone, external
