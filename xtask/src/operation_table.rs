@@ -142,8 +142,10 @@ fn setters(op: &Value, builder: &Builder, name: &str) -> Result<Vec<proc_macro2:
             .with_context(|| format!("{name}: no builder setter for parameter {wire}"))?;
         let setter = format_ident!("{}", field);
         let ty = public_paths(unwrap_named(ty, "Option").unwrap_or_else(|| ty.clone()));
+        // `key[]` (as sent) or the document's `key`.
+        let plain = wire.trim_end_matches("[]");
         out.push(quote! {
-            if let Some(v) = args.params.get(#wire) {
+            if let Some(v) = args.params.get(#wire).or_else(|| args.params.get(#plain)) {
                 b = b.#setter(arg::<#ty>(#wire, v)?);
             }
         });

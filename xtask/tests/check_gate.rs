@@ -46,20 +46,24 @@ fn check_fails_on_a_hand_edit_of_a_generated_file() {
     assert!(ok, "the checked-in files must be up to date: {stderr}");
     assert!(stderr.contains("511 operations"), "{stderr}");
 
-    for edited in GENERATED {
-        copy_checkout(dir.path());
+    // One run with every generated file edited: each must be named, with its diff.
+    copy_checkout(dir.path());
+    for (i, edited) in GENERATED.iter().enumerate() {
         let path = dir.path().join(edited);
         let text = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(&path, text.replacen("import_otp", "import_otp_by_hand", 1)).unwrap();
-        let (ok, stderr) = check(dir.path());
-        assert!(!ok, "a hand edit of {edited} must fail the check");
+        let mark = format!("import_otp_by_hand_{i}");
+        std::fs::write(&path, text.replacen("import_otp", &mark, 1)).unwrap();
+    }
+    let (ok, stderr) = check(dir.path());
+    assert!(!ok, "a hand edit of a generated file must fail the check");
+    for (i, edited) in GENERATED.iter().enumerate() {
         assert!(
             stderr.contains(&format!("{edited} is stale or was edited by hand")),
-            "{stderr}"
+            "{edited}: {stderr}"
         );
         assert!(
-            stderr.contains("import_otp_by_hand"),
-            "the diff is shown: {stderr}"
+            stderr.contains(&format!("import_otp_by_hand_{i}")),
+            "the diff of {edited} is shown: {stderr}"
         );
     }
 }

@@ -19,10 +19,12 @@ pub use generated::*;
 
 mod date_time;
 mod decode;
+mod nullable;
 #[doc(hidden)]
 pub mod paging;
 pub use date_time::LenientDateTime;
 pub use decode::decode_response;
+pub use nullable::Nullable;
 pub use paging::Paged;
 
 pub use progenitor_client;

@@ -47,7 +47,7 @@ mod retry;
 mod transport;
 
 pub use auth::{signature, AuthMode};
-pub use authing_management_gen::{types, Envelope, LenientDateTime, Paged, Secret};
+pub use authing_management_gen::{types, Envelope, LenientDateTime, Nullable, Paged, Secret};
 pub use checked::ResultExt;
 pub use client::ManagementClient;
 pub use config::{ManagementClientBuilder, DEFAULT_HOST};

@@ -638,3 +638,72 @@ async fn an_unavailable_token_endpoint_is_not_an_auth_error() {
     assert!(!err.is_auth() && err.is_retryable(), "{err:?}");
     assert_eq!(count(&server, "/api/v3/import-otp").await, 0);
 }
+
+#[tokio::test]
+async fn optional_lists_are_left_out_sent_empty_or_sent_as_null() {
+    use authing::Nullable;
+    let server = server_with_tokens(7200).await;
+    Mock::given(path("/api/v3/update-security-settings"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"statusCode": 200, "message": "", "data": {}})),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let cases: [(Nullable<Vec<String>>, serde_json::Value); 3] = [
+        (Nullable::Absent, json!({"authingTokenExpiresIn": 3600})),
+        (
+            vec![].into(),
+            json!({"authingTokenExpiresIn": 3600, "allowedOrigins": []}),
+        ),
+        (
+            Nullable::Null,
+            json!({"authingTokenExpiresIn": 3600, "allowedOrigins": null}),
+        ),
+    ];
+    for (origins, want) in cases {
+        client
+            .api()
+            .update_security_settings()
+            .body_map(|b| b.authing_token_expires_in(3600).allowed_origins(origins))
+            .send()
+            .await
+            .checked()
+            .unwrap();
+        let requests = server.received_requests().await.unwrap();
+        let sent = requests.last().unwrap();
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&sent.body).unwrap(),
+            want
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_fit_names_the_operation_and_path_not_the_value() {
+    let server = server_with_tokens(7200).await;
+    Mock::given(path("/api/v3/get-user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "statusCode": 200, "message": "",
+            "data": {"userId": "u1", "loginsCount": "SECRET-LOOKING-VALUE"}
+        })))
+        .mount(&server)
+        .await;
+    let client = builder(&server).build().unwrap();
+    let err = client
+        .api()
+        .get_user()
+        .user_id("u1")
+        .send()
+        .await
+        .checked()
+        .unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(
+        shown.contains("get_user: data.loginsCount: invalid type: string, expected i64"),
+        "{shown}"
+    );
+    assert!(!shown.contains("SECRET-LOOKING-VALUE"), "{shown}");
+    assert!(err.raw_body().is_some(), "the body is kept for diagnosis");
+}

@@ -280,17 +280,22 @@ impl Error {
         }
     }
 
-    /// The one place a decoding failure becomes an error.
+    /// The one place a decoding failure becomes an error. The generated decoder's
+    /// errors name the operation and JSON path and never quote a value
+    /// (`authing_management_gen::decode_response`), so their text is kept; any other
+    /// serde error keeps only its position, since serde's messages quote values.
     pub(crate) fn decode(e: &serde_json::Error, body: Option<bytes::Bytes>) -> Self {
-        Error::Decode {
-            what: format!(
+        let what = if e.line() == 0 {
+            e.to_string()
+        } else {
+            format!(
                 "{:?} error at line {} column {}",
                 e.classify(),
                 e.line(),
                 e.column()
-            ),
-            body,
-        }
+            )
+        };
+        Error::Decode { what, body }
     }
 
     /// An error about the token or pool id this client was given to send.

@@ -4378,7 +4378,7 @@ async fn call_add_whitelist_of_app(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_detail(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_detail();
-    if let Some(v) = args.params.get("number") {
+    if let Some(v) = args.params.get("number").or_else(|| args.params.get("number")) {
         b = b.number(arg::<::std::string::String>("number", v)?);
     }
     Ok(sent(b.send().await))
@@ -4398,19 +4398,24 @@ async fn call_batch_process_approval(
 #[allow(unused_variables, unused_mut)]
 async fn call_closed_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.closed_list();
-    if let Some(v) = args.params.get("pageNo") {
+    if let Some(v) = args.params.get("pageNo").or_else(|| args.params.get("pageNo")) {
         b = b.page_no(arg::<i64>("pageNo", v)?);
     }
-    if let Some(v) = args.params.get("pageSize") {
+    if let Some(v) = args.params.get("pageSize").or_else(|| args.params.get("pageSize"))
+    {
         b = b.page_size(arg::<i64>("pageSize", v)?);
     }
-    if let Some(v) = args.params.get("objectType") {
+    if let Some(v) = args
+        .params
+        .get("objectType")
+        .or_else(|| args.params.get("objectType"))
+    {
         b = b
             .object_type(
                 arg::<authing::generated::types::ClosedListObjectType>("objectType", v)?,
             );
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
     Ok(sent(b.send().await))
@@ -4418,19 +4423,24 @@ async fn call_closed_list(client: &Client, args: &Args) -> Result<Sent, String> 
 #[allow(unused_variables, unused_mut)]
 async fn call_log_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.log_list();
-    if let Some(v) = args.params.get("pageNo") {
+    if let Some(v) = args.params.get("pageNo").or_else(|| args.params.get("pageNo")) {
         b = b.page_no(arg::<i64>("pageNo", v)?);
     }
-    if let Some(v) = args.params.get("pageSize") {
+    if let Some(v) = args.params.get("pageSize").or_else(|| args.params.get("pageSize"))
+    {
         b = b.page_size(arg::<i64>("pageSize", v)?);
     }
-    if let Some(v) = args.params.get("objectType") {
+    if let Some(v) = args
+        .params
+        .get("objectType")
+        .or_else(|| args.params.get("objectType"))
+    {
         b = b
             .object_type(
                 arg::<authing::generated::types::LogListObjectType>("objectType", v)?,
             );
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
     Ok(sent(b.send().await))
@@ -4438,19 +4448,24 @@ async fn call_log_list(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_pend_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.pend_list();
-    if let Some(v) = args.params.get("pageNo") {
+    if let Some(v) = args.params.get("pageNo").or_else(|| args.params.get("pageNo")) {
         b = b.page_no(arg::<i64>("pageNo", v)?);
     }
-    if let Some(v) = args.params.get("pageSize") {
+    if let Some(v) = args.params.get("pageSize").or_else(|| args.params.get("pageSize"))
+    {
         b = b.page_size(arg::<i64>("pageSize", v)?);
     }
-    if let Some(v) = args.params.get("objectType") {
+    if let Some(v) = args
+        .params
+        .get("objectType")
+        .or_else(|| args.params.get("objectType"))
+    {
         b = b
             .object_type(
                 arg::<authing::generated::types::PendListObjectType>("objectType", v)?,
             );
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
     Ok(sent(b.send().await))
@@ -4555,7 +4570,8 @@ async fn call_authorize_resources(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_delete_auth(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.delete_auth();
-    if let Some(v) = args.params.get("authIds[]") {
+    if let Some(v) = args.params.get("authIds[]").or_else(|| args.params.get("authIds"))
+    {
         b = b.auth_ids(arg::<::std::vec::Vec<::std::string::String>>("authIds[]", v)?);
     }
     Ok(sent(b.send().await))
@@ -4684,7 +4700,11 @@ async fn call_check_data_policy_exists(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.check_data_policy_exists();
-    if let Some(v) = args.params.get("policyName") {
+    if let Some(v) = args
+        .params
+        .get("policyName")
+        .or_else(|| args.params.get("policyName"))
+    {
         b = b.policy_name(arg::<::std::string::String>("policyName", v)?);
     }
     Ok(sent(b.send().await))
@@ -4695,13 +4715,25 @@ async fn call_check_data_resource_exists(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.check_data_resource_exists();
-    if let Some(v) = args.params.get("namespaceCode") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCode")
+        .or_else(|| args.params.get("namespaceCode"))
+    {
         b = b.namespace_code(arg::<::std::string::String>("namespaceCode", v)?);
     }
-    if let Some(v) = args.params.get("resourceName") {
+    if let Some(v) = args
+        .params
+        .get("resourceName")
+        .or_else(|| args.params.get("resourceName"))
+    {
         b = b.resource_name(arg::<::std::string::String>("resourceName", v)?);
     }
-    if let Some(v) = args.params.get("resourceCode") {
+    if let Some(v) = args
+        .params
+        .get("resourceCode")
+        .or_else(|| args.params.get("resourceCode"))
+    {
         b = b.resource_code(arg::<::std::string::String>("resourceCode", v)?);
     }
     Ok(sent(b.send().await))
@@ -5549,7 +5581,7 @@ async fn call_delete_multiple_tenant_admin(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.delete_multiple_tenant_admin();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     if let Some(v) = &args.body {
@@ -5707,7 +5739,7 @@ async fn call_delete_tenant_cooperator(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.delete_tenant_cooperator();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     if let Some(v) = &args.body {
@@ -5862,16 +5894,17 @@ async fn call_ext_idp_conn_state_by_apps(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.ext_idp_conn_state_by_apps();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b
             .type_(
                 arg::<authing::generated::types::ExtIdpConnStateByAppsType>("type", v)?,
@@ -5919,10 +5952,14 @@ async fn call_generate_universal_invitation(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_access_key(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_access_key();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("accessKeyId") {
+    if let Some(v) = args
+        .params
+        .get("accessKeyId")
+        .or_else(|| args.params.get("accessKeyId"))
+    {
         b = b.access_key_id(arg::<::std::string::String>("accessKeyId", v)?);
     }
     Ok(sent(b.send().await))
@@ -5941,13 +5978,25 @@ async fn call_get_admin_audit_logs(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_all_departments(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_all_departments();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -5955,7 +6004,11 @@ async fn call_get_all_departments(client: &Client, args: &Args) -> Result<Sent, 
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -5963,10 +6016,18 @@ async fn call_get_all_departments(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_get_all_groups(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_all_groups();
-    if let Some(v) = args.params.get("fetchMembers") {
+    if let Some(v) = args
+        .params
+        .get("fetchMembers")
+        .or_else(|| args.params.get("fetchMembers"))
+    {
         b = b.fetch_members(arg::<bool>("fetchMembers", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -5979,7 +6040,7 @@ async fn call_get_all_rights_item(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_get_application(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_application();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -5990,7 +6051,7 @@ async fn call_get_application_permission_strategy(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_application_permission_strategy();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6001,7 +6062,7 @@ async fn call_get_application_secret(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_application_secret();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6012,7 +6073,7 @@ async fn call_get_application_simple_info(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_application_simple_info();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6020,10 +6081,14 @@ async fn call_get_application_simple_info(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_asa_account(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_asa_account();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("accountId") {
+    if let Some(v) = args
+        .params
+        .get("accountId")
+        .or_else(|| args.params.get("accountId"))
+    {
         b = b.account_id(arg::<::std::string::String>("accountId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6034,16 +6099,20 @@ async fn call_get_asa_account_assigned_targets(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_asa_account_assigned_targets();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("accountId") {
+    if let Some(v) = args
+        .params
+        .get("accountId")
+        .or_else(|| args.params.get("accountId"))
+    {
         b = b.account_id(arg::<::std::string::String>("accountId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -6065,10 +6134,14 @@ async fn call_get_assigned_account(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_assigned_account();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -6076,7 +6149,11 @@ async fn call_get_assigned_account(
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("targetIdentifier") {
+    if let Some(v) = args
+        .params
+        .get("targetIdentifier")
+        .or_else(|| args.params.get("targetIdentifier"))
+    {
         b = b.target_identifier(arg::<::std::string::String>("targetIdentifier", v)?);
     }
     Ok(sent(b.send().await))
@@ -6087,7 +6164,11 @@ async fn call_get_authorized_resources(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_authorized_resources();
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -6095,13 +6176,25 @@ async fn call_get_authorized_resources(
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("targetIdentifier") {
+    if let Some(v) = args
+        .params
+        .get("targetIdentifier")
+        .or_else(|| args.params.get("targetIdentifier"))
+    {
         b = b.target_identifier(arg::<::std::string::String>("targetIdentifier", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("resourceType") {
+    if let Some(v) = args
+        .params
+        .get("resourceType")
+        .or_else(|| args.params.get("resourceType"))
+    {
         b = b
             .resource_type(
                 arg::<
@@ -6109,13 +6202,21 @@ async fn call_get_authorized_resources(
                 >("resourceType", v)?,
             );
     }
-    if let Some(v) = args.params.get("resourceList[]") {
+    if let Some(v) = args
+        .params
+        .get("resourceList[]")
+        .or_else(|| args.params.get("resourceList"))
+    {
         b = b
             .resource_list(
                 arg::<::std::vec::Vec<::std::string::String>>("resourceList[]", v)?,
             );
     }
-    if let Some(v) = args.params.get("withDenied") {
+    if let Some(v) = args
+        .params
+        .get("withDenied")
+        .or_else(|| args.params.get("withDenied"))
+    {
         b = b.with_denied(arg::<bool>("withDenied", v)?);
     }
     Ok(sent(b.send().await))
@@ -6131,10 +6232,15 @@ async fn call_get_current_package_info(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_custom_data(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_custom_data();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -6142,10 +6248,18 @@ async fn call_get_custom_data(client: &Client, args: &Args) -> Result<Sent, Stri
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("targetIdentifier") {
+    if let Some(v) = args
+        .params
+        .get("targetIdentifier")
+        .or_else(|| args.params.get("targetIdentifier"))
+    {
         b = b.target_identifier(arg::<::std::string::String>("targetIdentifier", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -6153,7 +6267,11 @@ async fn call_get_custom_data(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_get_custom_fields(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_custom_fields();
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -6161,7 +6279,8 @@ async fn call_get_custom_fields(client: &Client, args: &Args) -> Result<Sent, St
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6169,7 +6288,8 @@ async fn call_get_custom_fields(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_get_data_policy(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_data_policy();
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6177,10 +6297,18 @@ async fn call_get_data_policy(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_get_data_resource(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_data_resource();
-    if let Some(v) = args.params.get("namespaceCode") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCode")
+        .or_else(|| args.params.get("namespaceCode"))
+    {
         b = b.namespace_code(arg::<::std::string::String>("namespaceCode", v)?);
     }
-    if let Some(v) = args.params.get("resourceCode") {
+    if let Some(v) = args
+        .params
+        .get("resourceCode")
+        .or_else(|| args.params.get("resourceCode"))
+    {
         b = b.resource_code(arg::<::std::string::String>("resourceCode", v)?);
     }
     Ok(sent(b.send().await))
@@ -6188,16 +6316,32 @@ async fn call_get_data_resource(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_get_department(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_department();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentCode") {
+    if let Some(v) = args
+        .params
+        .get("departmentCode")
+        .or_else(|| args.params.get("departmentCode"))
+    {
         b = b.department_code(arg::<::std::string::String>("departmentCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -6205,13 +6349,22 @@ async fn call_get_department(client: &Client, args: &Args) -> Result<Sent, Strin
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("flatCustomData") {
+    if let Some(v) = args
+        .params
+        .get("flatCustomData")
+        .or_else(|| args.params.get("flatCustomData"))
+    {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6234,13 +6387,22 @@ async fn call_get_department_by_id(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_department_by_id();
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -6251,13 +6413,25 @@ async fn call_get_department_sync_relations(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_department_sync_relations();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -6265,10 +6439,15 @@ async fn call_get_department_sync_relations(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6279,10 +6458,14 @@ async fn call_get_public_account_departments(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_account_departments();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6290,19 +6473,27 @@ async fn call_get_public_account_departments(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentPaths") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentPaths")
+        .or_else(|| args.params.get("withDepartmentPaths"))
+    {
         b = b.with_department_paths(arg::<bool>("withDepartmentPaths", v)?);
     }
-    if let Some(v) = args.params.get("sortBy") {
+    if let Some(v) = args.params.get("sortBy").or_else(|| args.params.get("sortBy")) {
         b = b
             .sort_by(
                 arg::<
@@ -6310,7 +6501,7 @@ async fn call_get_public_account_departments(
                 >("sortBy", v)?,
             );
     }
-    if let Some(v) = args.params.get("orderBy") {
+    if let Some(v) = args.params.get("orderBy").or_else(|| args.params.get("orderBy")) {
         b = b
             .order_by(
                 arg::<
@@ -6354,16 +6545,17 @@ async fn call_get_email_templates(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_get_ext_idp(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_ext_idp();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<authing::generated::types::GetExtIdpType>("type", v)?);
     }
     Ok(sent(b.send().await))
@@ -6395,10 +6587,14 @@ async fn call_get_global_mfa_settings(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_group(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_group();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -6409,13 +6605,21 @@ async fn call_get_group_authorized_resources(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_group_authorized_resources();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("resourceType") {
+    if let Some(v) = args
+        .params
+        .get("resourceType")
+        .or_else(|| args.params.get("resourceType"))
+    {
         b = b
             .resource_type(
                 arg::<
@@ -6431,10 +6635,14 @@ async fn call_get_groups_of_public_account(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_groups_of_public_account();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6450,13 +6658,19 @@ async fn call_get_policy_detail_by_id(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_policy_detail_by_id();
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
-    if let Some(v) = args.params.get("rosterId") {
+    if let Some(v) = args.params.get("rosterId").or_else(|| args.params.get("rosterId"))
+    {
         b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
     }
-    if let Some(v) = args.params.get("withCreatorDetail") {
+    if let Some(v) = args
+        .params
+        .get("withCreatorDetail")
+        .or_else(|| args.params.get("withCreatorDetail"))
+    {
         b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
     }
     Ok(sent(b.send().await))
@@ -6478,13 +6692,21 @@ async fn call_get_policy_user_attribution_detail(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_policy_user_attribution_detail();
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
-    if let Some(v) = args.params.get("withTargetDetail") {
+    if let Some(v) = args
+        .params
+        .get("withTargetDetail")
+        .or_else(|| args.params.get("withTargetDetail"))
+    {
         b = b.with_target_detail(arg::<bool>("withTargetDetail", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentExtInfo") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentExtInfo")
+        .or_else(|| args.params.get("withDepartmentExtInfo"))
+    {
         b = b.with_department_ext_info(arg::<bool>("withDepartmentExtInfo", v)?);
     }
     Ok(sent(b.send().await))
@@ -6495,10 +6717,15 @@ async fn call_get_user_attribution_main_department(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_attribution_main_department();
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentDetail") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentDetail")
+        .or_else(|| args.params.get("withDepartmentDetail"))
+    {
         b = b.with_department_detail(arg::<bool>("withDepartmentDetail", v)?);
     }
     Ok(sent(b.send().await))
@@ -6509,16 +6736,29 @@ async fn call_get_invitation_roster(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_invitation_roster();
-    if let Some(v) = args.params.get("rosterId") {
+    if let Some(v) = args.params.get("rosterId").or_else(|| args.params.get("rosterId"))
+    {
         b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
     }
-    if let Some(v) = args.params.get("withCreatorDetail") {
+    if let Some(v) = args
+        .params
+        .get("withCreatorDetail")
+        .or_else(|| args.params.get("withCreatorDetail"))
+    {
         b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
     }
-    if let Some(v) = args.params.get("withUserCount") {
+    if let Some(v) = args
+        .params
+        .get("withUserCount")
+        .or_else(|| args.params.get("withUserCount"))
+    {
         b = b.with_user_count(arg::<bool>("withUserCount", v)?);
     }
-    if let Some(v) = args.params.get("withAssignedPolicy") {
+    if let Some(v) = args
+        .params
+        .get("withAssignedPolicy")
+        .or_else(|| args.params.get("withAssignedPolicy"))
+    {
         b = b.with_assigned_policy(arg::<bool>("withAssignedPolicy", v)?);
     }
     Ok(sent(b.send().await))
@@ -6556,31 +6796,47 @@ async fn call_query_ldap_config_info(
 #[allow(unused_variables, unused_mut)]
 async fn call_query_ldap_log(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.query_ldap_log();
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<i64>("type", v)?);
     }
-    if let Some(v) = args.params.get("connection") {
+    if let Some(v) = args
+        .params
+        .get("connection")
+        .or_else(|| args.params.get("connection"))
+    {
         b = b.connection(arg::<i64>("connection", v)?);
     }
-    if let Some(v) = args.params.get("operationNumber") {
+    if let Some(v) = args
+        .params
+        .get("operationNumber")
+        .or_else(|| args.params.get("operationNumber"))
+    {
         b = b.operation_number(arg::<i64>("operationNumber", v)?);
     }
-    if let Some(v) = args.params.get("errorCode") {
+    if let Some(v) = args
+        .params
+        .get("errorCode")
+        .or_else(|| args.params.get("errorCode"))
+    {
         b = b.error_code(arg::<i64>("errorCode", v)?);
     }
-    if let Some(v) = args.params.get("message") {
+    if let Some(v) = args.params.get("message").or_else(|| args.params.get("message")) {
         b = b.message(arg::<::std::string::String>("message", v)?);
     }
-    if let Some(v) = args.params.get("startTime") {
+    if let Some(v) = args
+        .params
+        .get("startTime")
+        .or_else(|| args.params.get("startTime"))
+    {
         b = b.start_time(arg::<i64>("startTime", v)?);
     }
-    if let Some(v) = args.params.get("endTime") {
+    if let Some(v) = args.params.get("endTime").or_else(|| args.params.get("endTime")) {
         b = b.end_time(arg::<i64>("endTime", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -6596,13 +6852,13 @@ async fn call_query_ldap_sub_entries(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.query_ldap_sub_entries();
-    if let Some(v) = args.params.get("dn") {
+    if let Some(v) = args.params.get("dn").or_else(|| args.params.get("dn")) {
         b = b.dn(arg::<::std::string::String>("dn", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -6627,10 +6883,14 @@ async fn call_get_mau_period_usage_history(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_mau_period_usage_history();
-    if let Some(v) = args.params.get("startTime") {
+    if let Some(v) = args
+        .params
+        .get("startTime")
+        .or_else(|| args.params.get("startTime"))
+    {
         b = b.start_time(arg::<::std::string::String>("startTime", v)?);
     }
-    if let Some(v) = args.params.get("endTime") {
+    if let Some(v) = args.params.get("endTime").or_else(|| args.params.get("endTime")) {
         b = b.end_time(arg::<::std::string::String>("endTime", v)?);
     }
     Ok(sent(b.send().await))
@@ -6638,10 +6898,14 @@ async fn call_get_mau_period_usage_history(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_mfa_status(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_mfa_status();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6657,13 +6921,17 @@ async fn call_get_mfa_trigger_data(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_mfa_trigger_data();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6679,7 +6947,7 @@ async fn call_get_multiple_tenant_admin(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_multiple_tenant_admin();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6687,7 +6955,7 @@ async fn call_get_multiple_tenant_admin(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_namespace(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_namespace();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
     Ok(sent(b.send().await))
@@ -6698,7 +6966,11 @@ async fn call_get_namespaces_batch(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_namespaces_batch();
-    if let Some(v) = args.params.get("codeList[]") {
+    if let Some(v) = args
+        .params
+        .get("codeList[]")
+        .or_else(|| args.params.get("codeList"))
+    {
         b = b.code_list(arg::<::std::vec::Vec<::std::string::String>>("codeList[]", v)?);
     }
     Ok(sent(b.send().await))
@@ -6706,7 +6978,7 @@ async fn call_get_namespaces_batch(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_order_detail(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_order_detail();
-    if let Some(v) = args.params.get("orderNo") {
+    if let Some(v) = args.params.get("orderNo").or_else(|| args.params.get("orderNo")) {
         b = b.order_no(arg::<::std::string::String>("orderNo", v)?);
     }
     Ok(sent(b.send().await))
@@ -6717,7 +6989,7 @@ async fn call_get_order_pay_detail(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_order_pay_detail();
-    if let Some(v) = args.params.get("orderNo") {
+    if let Some(v) = args.params.get("orderNo").or_else(|| args.params.get("orderNo")) {
         b = b.order_no(arg::<::std::string::String>("orderNo", v)?);
     }
     Ok(sent(b.send().await))
@@ -6725,10 +6997,10 @@ async fn call_get_order_pay_detail(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_orders(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_orders();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -6736,16 +7008,26 @@ async fn call_get_orders(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_get_organization(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_organization();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withPost") {
+    if let Some(v) = args.params.get("withPost").or_else(|| args.params.get("withPost"))
+    {
         b = b.with_post(arg::<bool>("withPost", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6756,7 +7038,11 @@ async fn call_get_organizations_batch(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_organizations_batch();
-    if let Some(v) = args.params.get("organizationCodeList[]") {
+    if let Some(v) = args
+        .params
+        .get("organizationCodeList[]")
+        .or_else(|| args.params.get("organizationCodeList"))
+    {
         b = b
             .organization_code_list(
                 arg::<
@@ -6764,13 +7050,19 @@ async fn call_get_organizations_batch(
                 >("organizationCodeList[]", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withPost") {
+    if let Some(v) = args.params.get("withPost").or_else(|| args.params.get("withPost"))
+    {
         b = b.with_post(arg::<bool>("withPost", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6781,10 +7073,14 @@ async fn call_get_otp_secret_by_user(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_otp_secret_by_user();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6800,13 +7096,25 @@ async fn call_get_parent_department(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_parent_department();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -6814,10 +7122,15 @@ async fn call_get_parent_department(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6828,7 +7141,7 @@ async fn call_get_permission_namespace(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_permission_namespace();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
     Ok(sent(b.send().await))
@@ -6839,7 +7152,7 @@ async fn call_get_permission_namespaces_batch(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_permission_namespaces_batch();
-    if let Some(v) = args.params.get("codes[]") {
+    if let Some(v) = args.params.get("codes[]").or_else(|| args.params.get("codes")) {
         b = b.codes(arg::<::std::vec::Vec<::std::string::String>>("codes[]", v)?);
     }
     Ok(sent(b.send().await))
@@ -6850,7 +7163,7 @@ async fn call_get_pipeline_function(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_pipeline_function();
-    if let Some(v) = args.params.get("funcId") {
+    if let Some(v) = args.params.get("funcId").or_else(|| args.params.get("funcId")) {
         b = b.func_id(arg::<::std::string::String>("funcId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6858,13 +7171,13 @@ async fn call_get_pipeline_function(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_pipeline_logs(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_pipeline_logs();
-    if let Some(v) = args.params.get("funcId") {
+    if let Some(v) = args.params.get("funcId").or_else(|| args.params.get("funcId")) {
         b = b.func_id(arg::<::std::string::String>("funcId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -6872,10 +7185,14 @@ async fn call_get_pipeline_logs(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_get_post(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_post();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -6894,7 +7211,7 @@ async fn call_get_post_of_public_user(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_post_of_public_user();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6902,10 +7219,14 @@ async fn call_get_post_of_public_user(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_public_account(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_public_account();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6913,10 +7234,18 @@ async fn call_get_public_account(client: &Client, args: &Args) -> Result<Sent, S
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -6927,10 +7256,15 @@ async fn call_get_public_account_batch(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_account_batch();
-    if let Some(v) = args.params.get("userIds[]") {
+    if let Some(v) = args.params.get("userIds[]").or_else(|| args.params.get("userIds"))
+    {
         b = b.user_ids(arg::<::std::vec::Vec<::std::string::String>>("userIds[]", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -6938,10 +7272,18 @@ async fn call_get_public_account_batch(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -6952,7 +7294,11 @@ async fn call_get_public_accounts_of_department(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_accounts_of_department();
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6963,7 +7309,7 @@ async fn call_get_public_accounts_of_group(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_accounts_of_group();
-    if let Some(v) = args.params.get("groupId") {
+    if let Some(v) = args.params.get("groupId").or_else(|| args.params.get("groupId")) {
         b = b.group_id(arg::<::std::string::String>("groupId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6974,7 +7320,7 @@ async fn call_get_public_accounts_of_post(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_accounts_of_post();
-    if let Some(v) = args.params.get("postId") {
+    if let Some(v) = args.params.get("postId").or_else(|| args.params.get("postId")) {
         b = b.post_id(arg::<::std::string::String>("postId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6985,7 +7331,7 @@ async fn call_get_public_accounts_of_role(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_accounts_of_role();
-    if let Some(v) = args.params.get("roleId") {
+    if let Some(v) = args.params.get("roleId").or_else(|| args.params.get("roleId")) {
         b = b.role_id(arg::<::std::string::String>("roleId", v)?);
     }
     Ok(sent(b.send().await))
@@ -6996,7 +7342,7 @@ async fn call_get_public_accounts_of_user(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_accounts_of_user();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7004,10 +7350,14 @@ async fn call_get_public_accounts_of_user(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_resource(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_resource();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -7031,10 +7381,18 @@ async fn call_get_resource_authorized_targets(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_resources_batch(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_resources_batch();
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("codeList[]") {
+    if let Some(v) = args
+        .params
+        .get("codeList[]")
+        .or_else(|| args.params.get("codeList"))
+    {
         b = b.code_list(arg::<::std::vec::Vec<::std::string::String>>("codeList[]", v)?);
     }
     Ok(sent(b.send().await))
@@ -7042,10 +7400,14 @@ async fn call_get_resources_batch(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_get_role(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_role();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -7056,13 +7418,21 @@ async fn call_get_role_authorized_resources(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_role_authorized_resources();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("resourceType") {
+    if let Some(v) = args
+        .params
+        .get("resourceType")
+        .or_else(|| args.params.get("resourceType"))
+    {
         b = b
             .resource_type(
                 arg::<
@@ -7078,10 +7448,14 @@ async fn call_get_public_account_roles(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_public_account_roles();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7089,7 +7463,11 @@ async fn call_get_public_account_roles(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -7105,10 +7483,15 @@ async fn call_get_security_settings(
 #[allow(unused_variables, unused_mut)]
 async fn call_detail_auth_subject(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.detail_auth_subject();
-    if let Some(v) = args.params.get("targetId") {
+    if let Some(v) = args.params.get("targetId").or_else(|| args.params.get("targetId"))
+    {
         b = b.target_id(arg::<::std::string::String>("targetId", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -7116,7 +7499,7 @@ async fn call_detail_auth_subject(client: &Client, args: &Args) -> Result<Sent, 
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7124,7 +7507,7 @@ async fn call_detail_auth_subject(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_find_app_lists(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.find_app_lists();
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
     Ok(sent(b.send().await))
@@ -7132,7 +7515,11 @@ async fn call_find_app_lists(client: &Client, args: &Args) -> Result<Sent, Strin
 #[allow(unused_variables, unused_mut)]
 async fn call_get_sync_job(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_sync_job();
-    if let Some(v) = args.params.get("syncJobId") {
+    if let Some(v) = args
+        .params
+        .get("syncJobId")
+        .or_else(|| args.params.get("syncJobId"))
+    {
         b = b.sync_job_id(arg::<i64>("syncJobId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7140,7 +7527,11 @@ async fn call_get_sync_job(client: &Client, args: &Args) -> Result<Sent, String>
 #[allow(unused_variables, unused_mut)]
 async fn call_get_sync_task(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_sync_task();
-    if let Some(v) = args.params.get("syncTaskId") {
+    if let Some(v) = args
+        .params
+        .get("syncTaskId")
+        .or_else(|| args.params.get("syncTaskId"))
+    {
         b = b.sync_task_id(arg::<i64>("syncTaskId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7148,19 +7539,36 @@ async fn call_get_sync_task(client: &Client, args: &Args) -> Result<Sent, String
 #[allow(unused_variables, unused_mut)]
 async fn call_get_tenant(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_tenant();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("withMembersCount") {
+    if let Some(v) = args
+        .params
+        .get("withMembersCount")
+        .or_else(|| args.params.get("withMembersCount"))
+    {
         b = b.with_members_count(arg::<bool>("withMembersCount", v)?);
     }
-    if let Some(v) = args.params.get("withAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withAppDetail")
+        .or_else(|| args.params.get("withAppDetail"))
+    {
         b = b.with_app_detail(arg::<bool>("withAppDetail", v)?);
     }
-    if let Some(v) = args.params.get("withCreatorDetail") {
+    if let Some(v) = args
+        .params
+        .get("withCreatorDetail")
+        .or_else(|| args.params.get("withCreatorDetail"))
+    {
         b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
     }
-    if let Some(v) = args.params.get("withSourceAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withSourceAppDetail")
+        .or_else(|| args.params.get("withSourceAppDetail"))
+    {
         b = b.with_source_app_detail(arg::<bool>("withSourceAppDetail", v)?);
     }
     Ok(sent(b.send().await))
@@ -7168,7 +7576,7 @@ async fn call_get_tenant(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_get_tenant_by_code(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_tenant_by_code();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
     Ok(sent(b.send().await))
@@ -7179,7 +7587,7 @@ async fn call_get_tenant_cooperator(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_tenant_cooperator();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7190,7 +7598,7 @@ async fn call_get_tenant_cooperator_menu(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_tenant_cooperator_menu();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7201,7 +7609,11 @@ async fn call_get_tenant_enterprise_certification(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_tenant_enterprise_certification();
-    if let Some(v) = args.params.get("tenant_id") {
+    if let Some(v) = args
+        .params
+        .get("tenant_id")
+        .or_else(|| args.params.get("tenant_id"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenant_id", v)?);
     }
     Ok(sent(b.send().await))
@@ -7212,19 +7624,36 @@ async fn call_get_tenant_little_info(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_tenant_little_info();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("withMembersCount") {
+    if let Some(v) = args
+        .params
+        .get("withMembersCount")
+        .or_else(|| args.params.get("withMembersCount"))
+    {
         b = b.with_members_count(arg::<bool>("withMembersCount", v)?);
     }
-    if let Some(v) = args.params.get("withAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withAppDetail")
+        .or_else(|| args.params.get("withAppDetail"))
+    {
         b = b.with_app_detail(arg::<bool>("withAppDetail", v)?);
     }
-    if let Some(v) = args.params.get("withCreatorDetail") {
+    if let Some(v) = args
+        .params
+        .get("withCreatorDetail")
+        .or_else(|| args.params.get("withCreatorDetail"))
+    {
         b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
     }
-    if let Some(v) = args.params.get("withSourceAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withSourceAppDetail")
+        .or_else(|| args.params.get("withSourceAppDetail"))
+    {
         b = b.with_source_app_detail(arg::<bool>("withSourceAppDetail", v)?);
     }
     Ok(sent(b.send().await))
@@ -7232,13 +7661,19 @@ async fn call_get_tenant_little_info(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_tenant_user(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_tenant_user();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("linkUserId") {
+    if let Some(v) = args
+        .params
+        .get("linkUserId")
+        .or_else(|| args.params.get("linkUserId"))
+    {
         b = b.link_user_id(arg::<::std::string::String>("linkUserId", v)?);
     }
-    if let Some(v) = args.params.get("memberId") {
+    if let Some(v) = args.params.get("memberId").or_else(|| args.params.get("memberId"))
+    {
         b = b.member_id(arg::<::std::string::String>("memberId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7249,7 +7684,11 @@ async fn call_get_universal_invitation(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_universal_invitation();
-    if let Some(v) = args.params.get("withDepartmentDetail") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentDetail")
+        .or_else(|| args.params.get("withDepartmentDetail"))
+    {
         b = b.with_department_detail(arg::<bool>("withDepartmentDetail", v)?);
     }
     Ok(sent(b.send().await))
@@ -7262,28 +7701,49 @@ async fn call_get_usage_info(client: &Client, args: &Args) -> Result<Sent, Strin
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<authing::generated::types::GetUserUserIdType>("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("flatCustomData") {
+    if let Some(v) = args
+        .params
+        .get("flatCustomData")
+        .or_else(|| args.params.get("flatCustomData"))
+    {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withPost") {
+    if let Some(v) = args.params.get("withPost").or_else(|| args.params.get("withPost"))
+    {
         b = b.with_post(arg::<bool>("withPost", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -7294,10 +7754,14 @@ async fn call_get_user_accessible_apps(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_accessible_apps();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7324,10 +7788,14 @@ async fn call_get_user_authorized_apps(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_authorized_apps();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7343,10 +7811,14 @@ async fn call_get_user_authorized_resources(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_authorized_resources();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7354,10 +7826,18 @@ async fn call_get_user_authorized_resources(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("resourceType") {
+    if let Some(v) = args
+        .params
+        .get("resourceType")
+        .or_else(|| args.params.get("resourceType"))
+    {
         b = b
             .resource_type(
                 arg::<
@@ -7378,10 +7858,15 @@ async fn call_get_user_base_fields(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_batch(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_batch();
-    if let Some(v) = args.params.get("userIds[]") {
+    if let Some(v) = args.params.get("userIds[]").or_else(|| args.params.get("userIds"))
+    {
         b = b.user_ids(arg::<::std::vec::Vec<::std::string::String>>("userIds[]", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7389,16 +7874,32 @@ async fn call_get_user_batch(client: &Client, args: &Args) -> Result<Sent, Strin
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("flatCustomData") {
+    if let Some(v) = args
+        .params
+        .get("flatCustomData")
+        .or_else(|| args.params.get("flatCustomData"))
+    {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -7409,10 +7910,14 @@ async fn call_get_user_departments(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_departments();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7420,25 +7925,33 @@ async fn call_get_user_departments(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentPaths") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentPaths")
+        .or_else(|| args.params.get("withDepartmentPaths"))
+    {
         b = b.with_department_paths(arg::<bool>("withDepartmentPaths", v)?);
     }
-    if let Some(v) = args.params.get("sortBy") {
+    if let Some(v) = args.params.get("sortBy").or_else(|| args.params.get("sortBy")) {
         b = b
             .sort_by(
                 arg::<authing::generated::types::GetUserDepartmentsSortBy>("sortBy", v)?,
             );
     }
-    if let Some(v) = args.params.get("orderBy") {
+    if let Some(v) = args.params.get("orderBy").or_else(|| args.params.get("orderBy")) {
         b = b
             .order_by(
                 arg::<
@@ -7451,10 +7964,14 @@ async fn call_get_user_departments(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_groups(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_groups();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7467,10 +7984,14 @@ async fn call_get_user_groups(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_identities(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_identities();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7486,10 +8007,14 @@ async fn call_get_user_loggedin_identities(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_loggedin_identities();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7505,10 +8030,14 @@ async fn call_get_user_loggedin_apps(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_loggedin_apps();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7524,10 +8053,14 @@ async fn call_get_user_login_history(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_login_history();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7535,22 +8068,23 @@ async fn call_get_user_login_history(
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("clientIp") {
+    if let Some(v) = args.params.get("clientIp").or_else(|| args.params.get("clientIp"))
+    {
         b = b.client_ip(arg::<::std::string::String>("clientIp", v)?);
     }
-    if let Some(v) = args.params.get("start") {
+    if let Some(v) = args.params.get("start").or_else(|| args.params.get("start")) {
         b = b.start(arg::<i64>("start", v)?);
     }
-    if let Some(v) = args.params.get("end") {
+    if let Some(v) = args.params.get("end").or_else(|| args.params.get("end")) {
         b = b.end(arg::<i64>("end", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -7558,10 +8092,14 @@ async fn call_get_user_login_history(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_mfa_info(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_mfa_info();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7604,10 +8142,14 @@ async fn call_get_user_permission_list(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_post(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_post();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -7615,10 +8157,14 @@ async fn call_get_user_post(client: &Client, args: &Args) -> Result<Sent, String
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_posts(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_posts();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -7629,10 +8175,14 @@ async fn call_get_user_principal_authentication_info(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_principal_authentication_info();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7675,10 +8225,14 @@ async fn call_get_user_resource_struct(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_user_roles(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_user_roles();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7686,7 +8240,11 @@ async fn call_get_user_roles(client: &Client, args: &Args) -> Result<Sent, Strin
                 >("userIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -7697,10 +8255,14 @@ async fn call_get_user_sync_relations(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_user_sync_relations();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("userIdType") {
+    if let Some(v) = args
+        .params
+        .get("userIdType")
+        .or_else(|| args.params.get("userIdType"))
+    {
         b = b
             .user_id_type(
                 arg::<
@@ -7716,7 +8278,11 @@ async fn call_get_users_of_public_account(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_users_of_public_account();
-    if let Some(v) = args.params.get("publicAccountId") {
+    if let Some(v) = args
+        .params
+        .get("publicAccountId")
+        .or_else(|| args.params.get("publicAccountId"))
+    {
         b = b.public_account_id(arg::<::std::string::String>("publicAccountId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7724,7 +8290,11 @@ async fn call_get_users_of_public_account(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_webhook(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_webhook();
-    if let Some(v) = args.params.get("webhookId") {
+    if let Some(v) = args
+        .params
+        .get("webhookId")
+        .or_else(|| args.params.get("webhookId"))
+    {
         b = b.webhook_id(arg::<::std::string::String>("webhookId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7787,10 +8357,10 @@ async fn call_import_tenant_history(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.import_tenant_history();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -7801,13 +8371,14 @@ async fn call_import_tenant_notify_user(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.import_tenant_notify_user();
-    if let Some(v) = args.params.get("importId") {
+    if let Some(v) = args.params.get("importId").or_else(|| args.params.get("importId"))
+    {
         b = b.import_id(arg::<::std::string::String>("importId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -7836,7 +8407,7 @@ async fn call_import_template(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_upload(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.upload();
-    if let Some(v) = args.params.get("private") {
+    if let Some(v) = args.params.get("private").or_else(|| args.params.get("private")) {
         b = b.private(arg::<bool>("private", v)?);
     }
     Ok(sent(b.send().await))
@@ -7844,13 +8415,13 @@ async fn call_upload(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_find_ip_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.find_ip_list();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("ipType") {
+    if let Some(v) = args.params.get("ipType").or_else(|| args.params.get("ipType")) {
         b = b.ip_type(arg::<authing::generated::types::FindIpListIpType>("ipType", v)?);
     }
     Ok(sent(b.send().await))
@@ -7866,7 +8437,7 @@ async fn call_add(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_delete_by_id(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.delete_by_id();
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
     Ok(sent(b.send().await))
@@ -7893,16 +8464,28 @@ async fn call_is_user_in_department(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.is_user_in_department();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -7910,11 +8493,16 @@ async fn call_is_user_in_department(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("includeChildrenDepartments") {
+    if let Some(v) = args
+        .params
+        .get("includeChildrenDepartments")
+        .or_else(|| args.params.get("includeChildrenDepartments"))
+    {
         b = b
             .include_children_departments(arg::<bool>("includeChildrenDepartments", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -7949,16 +8537,17 @@ async fn call_link_identity(client: &Client, args: &Args) -> Result<Sent, String
 #[allow(unused_variables, unused_mut)]
 async fn call_get_access_key_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_access_key_list();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<::std::string::String>("type", v)?);
     }
-    if let Some(v) = args.params.get("status[]") {
+    if let Some(v) = args.params.get("status[]").or_else(|| args.params.get("status")) {
         b = b.status(arg::<::std::vec::Vec<::std::string::String>>("status[]", v)?);
     }
     Ok(sent(b.send().await))
@@ -7985,22 +8574,35 @@ async fn call_list_application_simple_info(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_application_simple_info();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("isIntegrateApp") {
+    if let Some(v) = args
+        .params
+        .get("isIntegrateApp")
+        .or_else(|| args.params.get("isIntegrateApp"))
+    {
         b = b.is_integrate_app(arg::<bool>("isIntegrateApp", v)?);
     }
-    if let Some(v) = args.params.get("isSelfBuiltApp") {
+    if let Some(v) = args
+        .params
+        .get("isSelfBuiltApp")
+        .or_else(|| args.params.get("isSelfBuiltApp"))
+    {
         b = b.is_self_built_app(arg::<bool>("isSelfBuiltApp", v)?);
     }
-    if let Some(v) = args.params.get("ssoEnabled") {
+    if let Some(v) = args
+        .params
+        .get("ssoEnabled")
+        .or_else(|| args.params.get("ssoEnabled"))
+    {
         b = b.sso_enabled(arg::<bool>("ssoEnabled", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
     Ok(sent(b.send().await))
@@ -8008,25 +8610,38 @@ async fn call_list_application_simple_info(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_applications(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_applications();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("isIntegrateApp") {
+    if let Some(v) = args
+        .params
+        .get("isIntegrateApp")
+        .or_else(|| args.params.get("isIntegrateApp"))
+    {
         b = b.is_integrate_app(arg::<bool>("isIntegrateApp", v)?);
     }
-    if let Some(v) = args.params.get("isSelfBuiltApp") {
+    if let Some(v) = args
+        .params
+        .get("isSelfBuiltApp")
+        .or_else(|| args.params.get("isSelfBuiltApp"))
+    {
         b = b.is_self_built_app(arg::<bool>("isSelfBuiltApp", v)?);
     }
-    if let Some(v) = args.params.get("ssoEnabled") {
+    if let Some(v) = args
+        .params
+        .get("ssoEnabled")
+        .or_else(|| args.params.get("ssoEnabled"))
+    {
         b = b.sso_enabled(arg::<bool>("ssoEnabled", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("all") {
+    if let Some(v) = args.params.get("all").or_else(|| args.params.get("all")) {
         b = b.all(arg::<bool>("all", v)?);
     }
     Ok(sent(b.send().await))
@@ -8045,13 +8660,13 @@ async fn call_list_auth_application(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_archived_users(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_archived_users();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("startAt") {
+    if let Some(v) = args.params.get("startAt").or_else(|| args.params.get("startAt")) {
         b = b.start_at(arg::<i64>("startAt", v)?);
     }
     Ok(sent(b.send().await))
@@ -8059,13 +8674,13 @@ async fn call_list_archived_users(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_list_asa_account(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_asa_account();
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8076,16 +8691,28 @@ async fn call_list_children_departments(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_children_departments();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("status") {
+    if let Some(v) = args.params.get("status").or_else(|| args.params.get("status")) {
         b = b.status(arg::<bool>("status", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -8093,16 +8720,29 @@ async fn call_list_children_departments(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("excludeVirtualNode") {
+    if let Some(v) = args
+        .params
+        .get("excludeVirtualNode")
+        .or_else(|| args.params.get("excludeVirtualNode"))
+    {
         b = b.exclude_virtual_node(arg::<bool>("excludeVirtualNode", v)?);
     }
-    if let Some(v) = args.params.get("onlyVirtualNode") {
+    if let Some(v) = args
+        .params
+        .get("onlyVirtualNode")
+        .or_else(|| args.params.get("onlyVirtualNode"))
+    {
         b = b.only_virtual_node(arg::<bool>("onlyVirtualNode", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -8113,16 +8753,20 @@ async fn call_list_common_resource(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_common_resource();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
-    if let Some(v) = args.params.get("namespaceCodeList") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCodeList")
+        .or_else(|| args.params.get("namespaceCodeList"))
+    {
         b = b.namespace_code_list(arg::<::std::string::String>("namespaceCodeList", v)?);
     }
     Ok(sent(b.send().await))
@@ -8130,10 +8774,15 @@ async fn call_list_common_resource(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_cust_fields(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_cust_fields();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -8141,31 +8790,44 @@ async fn call_list_cust_fields(client: &Client, args: &Args) -> Result<Sent, Str
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("dataType") {
+    if let Some(v) = args.params.get("dataType").or_else(|| args.params.get("dataType"))
+    {
         b = b
             .data_type(
                 arg::<authing::generated::types::ListCustFieldsDataType>("dataType", v)?,
             );
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("userVisible") {
+    if let Some(v) = args
+        .params
+        .get("userVisible")
+        .or_else(|| args.params.get("userVisible"))
+    {
         b = b.user_visible(arg::<bool>("userVisible", v)?);
     }
-    if let Some(v) = args.params.get("adminVisible") {
+    if let Some(v) = args
+        .params
+        .get("adminVisible")
+        .or_else(|| args.params.get("adminVisible"))
+    {
         b = b.admin_visible(arg::<bool>("adminVisible", v)?);
     }
-    if let Some(v) = args.params.get("accessControl") {
+    if let Some(v) = args
+        .params
+        .get("accessControl")
+        .or_else(|| args.params.get("accessControl"))
+    {
         b = b.access_control(arg::<bool>("accessControl", v)?);
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
-    if let Some(v) = args.params.get("lang") {
+    if let Some(v) = args.params.get("lang").or_else(|| args.params.get("lang")) {
         b = b.lang(arg::<::std::string::String>("lang", v)?);
     }
     Ok(sent(b.send().await))
@@ -8173,13 +8835,13 @@ async fn call_list_cust_fields(client: &Client, args: &Args) -> Result<Sent, Str
 #[allow(unused_variables, unused_mut)]
 async fn call_list_data_polices(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_data_polices();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
     Ok(sent(b.send().await))
@@ -8190,19 +8852,24 @@ async fn call_list_data_policy_targets(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_data_policy_targets();
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
-    if let Some(v) = args.params.get("targetType[]") {
+    if let Some(v) = args
+        .params
+        .get("targetType[]")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -8217,16 +8884,20 @@ async fn call_list_data_policy_targets(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_data_resources(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_data_resources();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
-    if let Some(v) = args.params.get("namespaceCodes[]") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCodes[]")
+        .or_else(|| args.params.get("namespaceCodes"))
+    {
         b = b
             .namespace_codes(
                 arg::<::std::vec::Vec<::std::string::String>>("namespaceCodes[]", v)?,
@@ -8240,13 +8911,25 @@ async fn call_list_department_member_ids(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_department_member_ids();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -8254,7 +8937,8 @@ async fn call_list_department_member_ids(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -8265,13 +8949,21 @@ async fn call_list_department_members(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_department_members();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("sortBy") {
+    if let Some(v) = args.params.get("sortBy").or_else(|| args.params.get("sortBy")) {
         b = b
             .sort_by(
                 arg::<
@@ -8279,7 +8971,7 @@ async fn call_list_department_members(
                 >("sortBy", v)?,
             );
     }
-    if let Some(v) = args.params.get("orderBy") {
+    if let Some(v) = args.params.get("orderBy").or_else(|| args.params.get("orderBy")) {
         b = b
             .order_by(
                 arg::<
@@ -8287,7 +8979,11 @@ async fn call_list_department_members(
                 >("orderBy", v)?,
             );
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -8295,26 +8991,43 @@ async fn call_list_department_members(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("includeChildrenDepartments") {
+    if let Some(v) = args
+        .params
+        .get("includeChildrenDepartments")
+        .or_else(|| args.params.get("includeChildrenDepartments"))
+    {
         b = b
             .include_children_departments(arg::<bool>("includeChildrenDepartments", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -8322,19 +9035,31 @@ async fn call_list_department_members(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_dnef(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_dnef();
-    if let Some(v) = args.params.get("startIndex") {
+    if let Some(v) = args
+        .params
+        .get("startIndex")
+        .or_else(|| args.params.get("startIndex"))
+    {
         b = b.start_index(arg::<i64>("startIndex", v)?);
     }
-    if let Some(v) = args.params.get("maxSize") {
+    if let Some(v) = args.params.get("maxSize").or_else(|| args.params.get("maxSize")) {
         b = b.max_size(arg::<i64>("maxSize", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
-    if let Some(v) = args.params.get("namespaceCode") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCode")
+        .or_else(|| args.params.get("namespaceCode"))
+    {
         b = b.namespace_code(arg::<::std::string::String>("namespaceCode", v)?);
     }
-    if let Some(v) = args.params.get("resourceCode") {
+    if let Some(v) = args
+        .params
+        .get("resourceCode")
+        .or_else(|| args.params.get("resourceCode"))
+    {
         b = b.resource_code(arg::<::std::string::String>("resourceCode", v)?);
     }
     Ok(sent(b.send().await))
@@ -8347,13 +9072,13 @@ async fn call_list_event_apps(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_list_events(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_events();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("app") {
+    if let Some(v) = args.params.get("app").or_else(|| args.params.get("app")) {
         b = b.app(arg::<::std::string::String>("app", v)?);
     }
     Ok(sent(b.send().await))
@@ -8361,10 +9086,11 @@ async fn call_list_events(client: &Client, args: &Args) -> Result<Sent, String> 
 #[allow(unused_variables, unused_mut)]
 async fn call_list_ext_idp(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_ext_idp();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -8372,22 +9098,34 @@ async fn call_list_ext_idp(client: &Client, args: &Args) -> Result<Sent, String>
 #[allow(unused_variables, unused_mut)]
 async fn call_list_group_members(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_group_members();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -8395,22 +9133,35 @@ async fn call_list_group_members(client: &Client, args: &Args) -> Result<Sent, S
 #[allow(unused_variables, unused_mut)]
 async fn call_list_groups(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_groups();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withMetadata") {
+    if let Some(v) = args
+        .params
+        .get("withMetadata")
+        .or_else(|| args.params.get("withMetadata"))
+    {
         b = b.with_metadata(arg::<bool>("withMetadata", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("flatCustomData") {
+    if let Some(v) = args
+        .params
+        .get("flatCustomData")
+        .or_else(|| args.params.get("flatCustomData"))
+    {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -8445,10 +9196,12 @@ async fn call_list_register_extends_fields(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_register_extends_fields();
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
-    if let Some(v) = args.params.get("rosterId") {
+    if let Some(v) = args.params.get("rosterId").or_else(|| args.params.get("rosterId"))
+    {
         b = b.roster_id(arg::<::std::string::String>("rosterId", v)?);
     }
     Ok(sent(b.send().await))
@@ -8459,22 +9212,35 @@ async fn call_list_policy_user_attribution_detail(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_policy_user_attribution_detail();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("policyId") {
+    if let Some(v) = args.params.get("policyId").or_else(|| args.params.get("policyId"))
+    {
         b = b.policy_id(arg::<::std::string::String>("policyId", v)?);
     }
-    if let Some(v) = args.params.get("withTargetDetail") {
+    if let Some(v) = args
+        .params
+        .get("withTargetDetail")
+        .or_else(|| args.params.get("withTargetDetail"))
+    {
         b = b.with_target_detail(arg::<bool>("withTargetDetail", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentExtInfo") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentExtInfo")
+        .or_else(|| args.params.get("withDepartmentExtInfo"))
+    {
         b = b.with_department_ext_info(arg::<bool>("withDepartmentExtInfo", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -8530,13 +9296,14 @@ async fn call_list_invite_tennat_user_records(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_invite_tennat_user_records();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8547,13 +9314,14 @@ async fn call_list_multiple_tenant_admin(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_multiple_tenant_admin();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8564,16 +9332,17 @@ async fn call_list_namespace_roles(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_namespace_roles();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
     Ok(sent(b.send().await))
@@ -8581,13 +9350,14 @@ async fn call_list_namespace_roles(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_namespaces(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_namespaces();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
     Ok(sent(b.send().await))
@@ -8595,25 +9365,32 @@ async fn call_list_namespaces(client: &Client, args: &Args) -> Result<Sent, Stri
 #[allow(unused_variables, unused_mut)]
 async fn call_list_organizations(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_organizations();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("fetchAll") {
+    if let Some(v) = args.params.get("fetchAll").or_else(|| args.params.get("fetchAll"))
+    {
         b = b.fetch_all(arg::<bool>("fetchAll", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withPost") {
+    if let Some(v) = args.params.get("withPost").or_else(|| args.params.get("withPost"))
+    {
         b = b.with_post(arg::<bool>("withPost", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("status") {
+    if let Some(v) = args.params.get("status").or_else(|| args.params.get("status")) {
         b = b.status(arg::<bool>("status", v)?);
     }
     Ok(sent(b.send().await))
@@ -8624,16 +9401,16 @@ async fn call_list_permission_namespace_roles(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_permission_namespace_roles();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
     Ok(sent(b.send().await))
@@ -8644,13 +9421,13 @@ async fn call_list_permission_namespaces(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_permission_namespaces();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
     Ok(sent(b.send().await))
@@ -8672,7 +9449,7 @@ async fn call_list_pipeline_functions(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_pipeline_functions();
-    if let Some(v) = args.params.get("scene") {
+    if let Some(v) = args.params.get("scene").or_else(|| args.params.get("scene")) {
         b = b
             .scene(
                 arg::<authing::generated::types::ListPipelineFunctionsScene>("scene", v)?,
@@ -8683,25 +9460,42 @@ async fn call_list_pipeline_functions(
 #[allow(unused_variables, unused_mut)]
 async fn call_post_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.post_list();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("skipCount") {
+    if let Some(v) = args
+        .params
+        .get("skipCount")
+        .or_else(|| args.params.get("skipCount"))
+    {
         b = b.skip_count(arg::<bool>("skipCount", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withMetadata") {
+    if let Some(v) = args
+        .params
+        .get("withMetadata")
+        .or_else(|| args.params.get("withMetadata"))
+    {
         b = b.with_metadata(arg::<bool>("withMetadata", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("flatCustomData") {
+    if let Some(v) = args
+        .params
+        .get("flatCustomData")
+        .or_else(|| args.params.get("flatCustomData"))
+    {
         b = b.flat_custom_data(arg::<bool>("flatCustomData", v)?);
     }
     Ok(sent(b.send().await))
@@ -8744,16 +9538,20 @@ async fn call_list_resource_targets(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_resources(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_resources();
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<authing::generated::types::ListResourcesType>("type", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8764,22 +9562,31 @@ async fn call_list_role_assignments(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_role_assignments();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
-    if let Some(v) = args.params.get("roleCode") {
+    if let Some(v) = args.params.get("roleCode").or_else(|| args.params.get("roleCode"))
+    {
         b = b.role_code(arg::<::std::string::String>("roleCode", v)?);
     }
-    if let Some(v) = args.params.get("namespaceCode") {
+    if let Some(v) = args
+        .params
+        .get("namespaceCode")
+        .or_else(|| args.params.get("namespaceCode"))
+    {
         b = b.namespace_code(arg::<::std::string::String>("namespaceCode", v)?);
     }
-    if let Some(v) = args.params.get("targetType[]") {
+    if let Some(v) = args
+        .params
+        .get("targetType[]")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -8797,16 +9604,20 @@ async fn call_list_role_departments(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_role_departments();
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8814,25 +9625,41 @@ async fn call_list_role_departments(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_role_members(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_role_members();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
-    if let Some(v) = args.params.get("code") {
+    if let Some(v) = args.params.get("code").or_else(|| args.params.get("code")) {
         b = b.code(arg::<::std::string::String>("code", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -8840,16 +9667,21 @@ async fn call_list_role_members(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_list_roles(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_roles();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("namespace") {
+    if let Some(v) = args
+        .params
+        .get("namespace")
+        .or_else(|| args.params.get("namespace"))
+    {
         b = b.namespace(arg::<::std::string::String>("namespace", v)?);
     }
     Ok(sent(b.send().await))
@@ -8860,13 +9692,13 @@ async fn call_list_simple_data_polices(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_simple_data_polices();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("query") {
+    if let Some(v) = args.params.get("query").or_else(|| args.params.get("query")) {
         b = b.query(arg::<::std::string::String>("query", v)?);
     }
     Ok(sent(b.send().await))
@@ -8882,25 +9714,33 @@ async fn call_list_auth_subject(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_list_sync_job_logs(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_sync_job_logs();
-    if let Some(v) = args.params.get("syncJobId") {
+    if let Some(v) = args
+        .params
+        .get("syncJobId")
+        .or_else(|| args.params.get("syncJobId"))
+    {
         b = b.sync_job_id(arg::<i64>("syncJobId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("success") {
+    if let Some(v) = args.params.get("success").or_else(|| args.params.get("success")) {
         b = b.success(arg::<bool>("success", v)?);
     }
-    if let Some(v) = args.params.get("action") {
+    if let Some(v) = args.params.get("action").or_else(|| args.params.get("action")) {
         b = b
             .action(
                 arg::<authing::generated::types::ListSyncJobLogsAction>("action", v)?,
             );
     }
-    if let Some(v) = args.params.get("objectType") {
+    if let Some(v) = args
+        .params
+        .get("objectType")
+        .or_else(|| args.params.get("objectType"))
+    {
         b = b
             .object_type(
                 arg::<
@@ -8913,16 +9753,24 @@ async fn call_list_sync_job_logs(client: &Client, args: &Args) -> Result<Sent, S
 #[allow(unused_variables, unused_mut)]
 async fn call_list_sync_jobs(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_sync_jobs();
-    if let Some(v) = args.params.get("syncTaskId") {
+    if let Some(v) = args
+        .params
+        .get("syncTaskId")
+        .or_else(|| args.params.get("syncTaskId"))
+    {
         b = b.sync_task_id(arg::<i64>("syncTaskId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("syncTrigger") {
+    if let Some(v) = args
+        .params
+        .get("syncTrigger")
+        .or_else(|| args.params.get("syncTrigger"))
+    {
         b = b
             .sync_trigger(
                 arg::<
@@ -8938,16 +9786,20 @@ async fn call_list_sync_risk_operations(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_sync_risk_operations();
-    if let Some(v) = args.params.get("syncTaskId") {
+    if let Some(v) = args
+        .params
+        .get("syncTaskId")
+        .or_else(|| args.params.get("syncTaskId"))
+    {
         b = b.sync_task_id(arg::<i64>("syncTaskId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("status[]") {
+    if let Some(v) = args.params.get("status[]").or_else(|| args.params.get("status")) {
         b = b
             .status(
                 arg::<
@@ -8957,7 +9809,11 @@ async fn call_list_sync_risk_operations(
                 >("status[]", v)?,
             );
     }
-    if let Some(v) = args.params.get("objectType[]") {
+    if let Some(v) = args
+        .params
+        .get("objectType[]")
+        .or_else(|| args.params.get("objectType"))
+    {
         b = b
             .object_type(
                 arg::<
@@ -8972,10 +9828,10 @@ async fn call_list_sync_risk_operations(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_sync_tasks(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_sync_tasks();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -8994,16 +9850,21 @@ async fn call_list_tenant_applications(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_tenant_applications();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("sso_enabled") {
+    if let Some(v) = args
+        .params
+        .get("sso_enabled")
+        .or_else(|| args.params.get("sso_enabled"))
+    {
         b = b.sso_enabled(arg::<bool>("sso_enabled", v)?);
     }
     Ok(sent(b.send().await))
@@ -9014,16 +9875,18 @@ async fn call_list_tenant_cooperators(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_tenant_cooperators();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("external") {
+    if let Some(v) = args.params.get("external").or_else(|| args.params.get("external"))
+    {
         b = b.external(arg::<bool>("external", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -9031,19 +9894,20 @@ async fn call_list_tenant_cooperators(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_tenant_ext_idp(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_tenant_ext_idp();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<authing::generated::types::ListTenantExtIdpType>("type", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -9059,28 +9923,45 @@ async fn call_list_tenant_users(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_list_tenants(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_tenants();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("withMembersCount") {
+    if let Some(v) = args
+        .params
+        .get("withMembersCount")
+        .or_else(|| args.params.get("withMembersCount"))
+    {
         b = b.with_members_count(arg::<bool>("withMembersCount", v)?);
     }
-    if let Some(v) = args.params.get("withAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withAppDetail")
+        .or_else(|| args.params.get("withAppDetail"))
+    {
         b = b.with_app_detail(arg::<bool>("withAppDetail", v)?);
     }
-    if let Some(v) = args.params.get("withCreatorDetail") {
+    if let Some(v) = args
+        .params
+        .get("withCreatorDetail")
+        .or_else(|| args.params.get("withCreatorDetail"))
+    {
         b = b.with_creator_detail(arg::<bool>("withCreatorDetail", v)?);
     }
-    if let Some(v) = args.params.get("withSourceAppDetail") {
+    if let Some(v) = args
+        .params
+        .get("withSourceAppDetail")
+        .or_else(|| args.params.get("withSourceAppDetail"))
+    {
         b = b.with_source_app_detail(arg::<bool>("withSourceAppDetail", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<::std::string::String>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<::std::string::String>("limit", v)?);
     }
-    if let Some(v) = args.params.get("source") {
+    if let Some(v) = args.params.get("source").or_else(|| args.params.get("source")) {
         b = b.source(arg::<::serde_json::Value>("source", v)?);
     }
     Ok(sent(b.send().await))
@@ -9091,10 +9972,15 @@ async fn call_list_user_base_fields(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_user_base_fields();
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
-    if let Some(v) = args.params.get("targetType") {
+    if let Some(v) = args
+        .params
+        .get("targetType")
+        .or_else(|| args.params.get("targetType"))
+    {
         b = b
             .target_type(
                 arg::<
@@ -9102,7 +9988,8 @@ async fn call_list_user_base_fields(
                 >("targetType", v)?,
             );
     }
-    if let Some(v) = args.params.get("dataType") {
+    if let Some(v) = args.params.get("dataType").or_else(|| args.params.get("dataType"))
+    {
         b = b
             .data_type(
                 arg::<
@@ -9110,25 +9997,37 @@ async fn call_list_user_base_fields(
                 >("dataType", v)?,
             );
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("userVisible") {
+    if let Some(v) = args
+        .params
+        .get("userVisible")
+        .or_else(|| args.params.get("userVisible"))
+    {
         b = b.user_visible(arg::<bool>("userVisible", v)?);
     }
-    if let Some(v) = args.params.get("adminVisible") {
+    if let Some(v) = args
+        .params
+        .get("adminVisible")
+        .or_else(|| args.params.get("adminVisible"))
+    {
         b = b.admin_visible(arg::<bool>("adminVisible", v)?);
     }
-    if let Some(v) = args.params.get("accessControl") {
+    if let Some(v) = args
+        .params
+        .get("accessControl")
+        .or_else(|| args.params.get("accessControl"))
+    {
         b = b.access_control(arg::<bool>("accessControl", v)?);
     }
-    if let Some(v) = args.params.get("keyword") {
+    if let Some(v) = args.params.get("keyword").or_else(|| args.params.get("keyword")) {
         b = b.keyword(arg::<::std::string::String>("keyword", v)?);
     }
-    if let Some(v) = args.params.get("lang") {
+    if let Some(v) = args.params.get("lang").or_else(|| args.params.get("lang")) {
         b = b.lang(arg::<::std::string::String>("lang", v)?);
     }
     Ok(sent(b.send().await))
@@ -9136,34 +10035,55 @@ async fn call_list_user_base_fields(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_users_legacy(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_users_legacy();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("status") {
+    if let Some(v) = args.params.get("status").or_else(|| args.params.get("status")) {
         b = b
             .status(
                 arg::<authing::generated::types::ListUsersLegacyStatus>("status", v)?,
             );
     }
-    if let Some(v) = args.params.get("updatedAtStart") {
+    if let Some(v) = args
+        .params
+        .get("updatedAtStart")
+        .or_else(|| args.params.get("updatedAtStart"))
+    {
         b = b.updated_at_start(arg::<i64>("updatedAtStart", v)?);
     }
-    if let Some(v) = args.params.get("updatedAtEnd") {
+    if let Some(v) = args
+        .params
+        .get("updatedAtEnd")
+        .or_else(|| args.params.get("updatedAtEnd"))
+    {
         b = b.updated_at_end(arg::<i64>("updatedAtEnd", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withPost") {
+    if let Some(v) = args.params.get("withPost").or_else(|| args.params.get("withPost"))
+    {
         b = b.with_post(arg::<bool>("withPost", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
     Ok(sent(b.send().await))
@@ -9179,10 +10099,10 @@ async fn call_list_users(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_list_webhooks(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_webhooks();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -9190,7 +10110,7 @@ async fn call_list_webhooks(client: &Client, args: &Args) -> Result<Sent, String
 #[allow(unused_variables, unused_mut)]
 async fn call_list_whitelists(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_whitelists();
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b.type_(arg::<authing::generated::types::ListWhitelistsType>("type", v)?);
     }
     Ok(sent(b.send().await))
@@ -9201,13 +10121,13 @@ async fn call_list_whitelists_of_app(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.list_whitelists_of_app();
-    if let Some(v) = args.params.get("type") {
+    if let Some(v) = args.params.get("type").or_else(|| args.params.get("type")) {
         b = b
             .type_(
                 arg::<authing::generated::types::ListWhitelistsOfAppType>("type", v)?,
             );
     }
-    if let Some(v) = args.params.get("appId") {
+    if let Some(v) = args.params.get("appId").or_else(|| args.params.get("appId")) {
         b = b.app_id(arg::<::std::string::String>("appId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9215,7 +10135,7 @@ async fn call_list_whitelists_of_app(
 #[allow(unused_variables, unused_mut)]
 async fn call_list_operate_all(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_operate_all();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9339,7 +10259,7 @@ async fn call_get_all_metadata_row(
 #[allow(unused_variables, unused_mut)]
 async fn call_get_import_template(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_import_template();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9347,7 +10267,7 @@ async fn call_get_import_template(client: &Client, args: &Args) -> Result<Sent, 
 #[allow(unused_variables, unused_mut)]
 async fn call_get_model(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_model();
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
     Ok(sent(b.send().await))
@@ -9363,13 +10283,17 @@ async fn call_get_relation_info(client: &Client, args: &Args) -> Result<Sent, St
 #[allow(unused_variables, unused_mut)]
 async fn call_get_row(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_row();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
-    if let Some(v) = args.params.get("rowId") {
+    if let Some(v) = args.params.get("rowId").or_else(|| args.params.get("rowId")) {
         b = b.row_id(arg::<::std::string::String>("rowId", v)?);
     }
-    if let Some(v) = args.params.get("showFieldId") {
+    if let Some(v) = args
+        .params
+        .get("showFieldId")
+        .or_else(|| args.params.get("showFieldId"))
+    {
         b = b.show_field_id(arg::<::std::string::String>("showFieldId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9377,16 +10301,20 @@ async fn call_get_row(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_get_row_by_value(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_row_by_value();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
-    if let Some(v) = args.params.get("key") {
+    if let Some(v) = args.params.get("key").or_else(|| args.params.get("key")) {
         b = b.key(arg::<::std::string::String>("key", v)?);
     }
-    if let Some(v) = args.params.get("value") {
+    if let Some(v) = args.params.get("value").or_else(|| args.params.get("value")) {
         b = b.value(arg::<::std::string::String>("value", v)?);
     }
-    if let Some(v) = args.params.get("showFieldId") {
+    if let Some(v) = args
+        .params
+        .get("showFieldId")
+        .or_else(|| args.params.get("showFieldId"))
+    {
         b = b.show_field_id(arg::<::std::string::String>("showFieldId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9394,19 +10322,19 @@ async fn call_get_row_by_value(client: &Client, args: &Args) -> Result<Sent, Str
 #[allow(unused_variables, unused_mut)]
 async fn call_get_relation_value(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.get_relation_value();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
-    if let Some(v) = args.params.get("fieldId") {
+    if let Some(v) = args.params.get("fieldId").or_else(|| args.params.get("fieldId")) {
         b = b.field_id(arg::<::std::string::String>("fieldId", v)?);
     }
-    if let Some(v) = args.params.get("rowId") {
+    if let Some(v) = args.params.get("rowId").or_else(|| args.params.get("rowId")) {
         b = b.row_id(arg::<::std::string::String>("rowId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -9449,7 +10377,7 @@ async fn call_import_model(client: &Client, args: &Args) -> Result<Sent, String>
 #[allow(unused_variables, unused_mut)]
 async fn call_list_field(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_field();
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
     Ok(sent(b.send().await))
@@ -9462,16 +10390,17 @@ async fn call_list_model(client: &Client, args: &Args) -> Result<Sent, String> {
 #[allow(unused_variables, unused_mut)]
 async fn call_list_operate(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.list_operate();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("modelId") {
+    if let Some(v) = args.params.get("modelId").or_else(|| args.params.get("modelId")) {
         b = b.model_id(arg::<::std::string::String>("modelId", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
     Ok(sent(b.send().await))
@@ -9915,13 +10844,17 @@ async fn call_find_risk_list_policy(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.find_risk_list_policy();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("optObject") {
+    if let Some(v) = args
+        .params
+        .get("optObject")
+        .or_else(|| args.params.get("optObject"))
+    {
         b = b
             .opt_object(
                 arg::<
@@ -9949,7 +10882,7 @@ async fn call_delete_risk_list_policy_by_id(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.delete_risk_list_policy_by_id();
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
     Ok(sent(b.send().await))
@@ -9976,22 +10909,35 @@ async fn call_search_department_members(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.search_department_members();
-    if let Some(v) = args.params.get("organizationCode") {
+    if let Some(v) = args
+        .params
+        .get("organizationCode")
+        .or_else(|| args.params.get("organizationCode"))
+    {
         b = b.organization_code(arg::<::std::string::String>("organizationCode", v)?);
     }
-    if let Some(v) = args.params.get("departmentId") {
+    if let Some(v) = args
+        .params
+        .get("departmentId")
+        .or_else(|| args.params.get("departmentId"))
+    {
         b = b.department_id(arg::<::std::string::String>("departmentId", v)?);
     }
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("departmentIdType") {
+    if let Some(v) = args
+        .params
+        .get("departmentIdType")
+        .or_else(|| args.params.get("departmentIdType"))
+    {
         b = b
             .department_id_type(
                 arg::<
@@ -9999,20 +10945,37 @@ async fn call_search_department_members(
                 >("departmentIdType", v)?,
             );
     }
-    if let Some(v) = args.params.get("includeChildrenDepartments") {
+    if let Some(v) = args
+        .params
+        .get("includeChildrenDepartments")
+        .or_else(|| args.params.get("includeChildrenDepartments"))
+    {
         b = b
             .include_children_departments(arg::<bool>("includeChildrenDepartments", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("withIdentities") {
+    if let Some(v) = args
+        .params
+        .get("withIdentities")
+        .or_else(|| args.params.get("withIdentities"))
+    {
         b = b.with_identities(arg::<bool>("withIdentities", v)?);
     }
-    if let Some(v) = args.params.get("withDepartmentIds") {
+    if let Some(v) = args
+        .params
+        .get("withDepartmentIds")
+        .or_else(|| args.params.get("withDepartmentIds"))
+    {
         b = b.with_department_ids(arg::<bool>("withDepartmentIds", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -10046,19 +11009,25 @@ async fn call_search_organizations(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.search_organizations();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("withCustomData") {
+    if let Some(v) = args
+        .params
+        .get("withCustomData")
+        .or_else(|| args.params.get("withCustomData"))
+    {
         b = b.with_custom_data(arg::<bool>("withCustomData", v)?);
     }
-    if let Some(v) = args.params.get("tenantId") {
+    if let Some(v) = args.params.get("tenantId").or_else(|| args.params.get("tenantId"))
+    {
         b = b.tenant_id(arg::<::std::string::String>("tenantId", v)?);
     }
     Ok(sent(b.send().await))
@@ -10658,7 +11627,7 @@ async fn call_update_multiple_tenant_admin(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.update_multiple_tenant_admin();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     if let Some(v) = &args.body {
@@ -10837,7 +11806,7 @@ async fn call_update_tenant_cooperator(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.update_tenant_cooperator();
-    if let Some(v) = args.params.get("userId") {
+    if let Some(v) = args.params.get("userId").or_else(|| args.params.get("userId")) {
         b = b.user_id(arg::<::std::string::String>("userId", v)?);
     }
     if let Some(v) = &args.body {
@@ -10956,13 +11925,17 @@ async fn call_user_connection_post(
 #[allow(unused_variables, unused_mut)]
 async fn call_find_user_list(client: &Client, args: &Args) -> Result<Sent, String> {
     let mut b = client.find_user_list();
-    if let Some(v) = args.params.get("page") {
+    if let Some(v) = args.params.get("page").or_else(|| args.params.get("page")) {
         b = b.page(arg::<i64>("page", v)?);
     }
-    if let Some(v) = args.params.get("limit") {
+    if let Some(v) = args.params.get("limit").or_else(|| args.params.get("limit")) {
         b = b.limit(arg::<i64>("limit", v)?);
     }
-    if let Some(v) = args.params.get("userListType") {
+    if let Some(v) = args
+        .params
+        .get("userListType")
+        .or_else(|| args.params.get("userListType"))
+    {
         b = b
             .user_list_type(
                 arg::<
@@ -10986,7 +11959,7 @@ async fn call_delete_user_list_by_id(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.delete_user_list_by_id();
-    if let Some(v) = args.params.get("id") {
+    if let Some(v) = args.params.get("id").or_else(|| args.params.get("id")) {
         b = b.id(arg::<::std::string::String>("id", v)?);
     }
     Ok(sent(b.send().await))
@@ -11029,7 +12002,8 @@ async fn call_get_verify_config_app(
     args: &Args,
 ) -> Result<Sent, String> {
     let mut b = client.get_verify_config_app();
-    if let Some(v) = args.params.get("keywords") {
+    if let Some(v) = args.params.get("keywords").or_else(|| args.params.get("keywords"))
+    {
         b = b.keywords(arg::<::std::string::String>("keywords", v)?);
     }
     Ok(sent(b.send().await))

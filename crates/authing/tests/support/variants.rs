@@ -121,6 +121,9 @@ pub struct Generator<'a> {
     /// Examples in the document that do not fit their own schema (and were replaced
     /// by a value derived from the type): counted for the report.
     pub invalid_examples: std::cell::Cell<usize>,
+    /// For requests: an example must also have its object's required properties and
+    /// one of its enum's values (the server refuses a request without them).
+    strict: bool,
 }
 
 const MAX_DEPTH: usize = 12;
@@ -130,6 +133,15 @@ impl<'a> Generator<'a> {
         Generator {
             doc,
             invalid_examples: Default::default(),
+            strict: false,
+        }
+    }
+
+    /// A generator for requests (see [`Generator::request`]).
+    pub fn for_requests(doc: &'a Value) -> Self {
+        Generator {
+            strict: true,
+            ..Generator::new(doc)
         }
     }
 
@@ -145,6 +157,33 @@ impl<'a> Generator<'a> {
     /// A response body for `schema` written as `variant` asks.
     pub fn body(&self, schema: &Value, variant: &Variant) -> Value {
         self.value(schema, variant, Context::Root, 0)
+    }
+
+    /// A request built from the document's examples (where they fit their types):
+    /// every parameter and every body property, by wire name.
+    pub fn request(&self, method: &str, path: &str) -> (Vec<(String, Value)>, Option<Value>) {
+        let op = &self.doc["paths"][path][method.to_lowercase()];
+        let params = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let schema = &p["schema"];
+                let value = match p.get("example") {
+                    Some(e)
+                        if self.fits(e, self.resolve(schema), kind_of(self.resolve(schema))) =>
+                    {
+                        e.clone()
+                    }
+                    _ => self.value(schema, &BASE, Context::Other, 0),
+                };
+                (p["name"].as_str().unwrap_or_default().to_string(), value)
+            })
+            .collect();
+        let body = op
+            .pointer("/requestBody/content/application~1json/schema")
+            .map(|schema| self.value(schema, &BASE, Context::Other, 0));
+        (params, body)
     }
 
     pub fn resolve(&self, mut schema: &'a Value) -> &'a Value {
@@ -188,13 +227,7 @@ impl<'a> Generator<'a> {
         {
             return self.value(first, variant, ctx, depth);
         }
-        let kind = schema["type"].as_str().unwrap_or(
-            if schema.get("properties").is_some() || schema.get("allOf").is_some() {
-                "object"
-            } else {
-                ""
-            },
-        );
+        let kind = kind_of(schema);
         if variant.unknown_enums
             && schema["enum"]
                 .as_array()
@@ -279,6 +312,12 @@ impl<'a> Generator<'a> {
             "string" if schema["format"] == "date-time" => {
                 example.is_string() || example.is_i64() || example.is_u64()
             }
+            "string" if self.strict => {
+                example.is_string()
+                    && schema["enum"]
+                        .as_array()
+                        .is_none_or(|values| values.contains(example))
+            }
             "string" => example.is_string(),
             "number" | "integer" => example.is_number(),
             "boolean" => example.is_boolean(),
@@ -287,9 +326,21 @@ impl<'a> Generator<'a> {
                 let kind = item["type"].as_str().unwrap_or("object");
                 items.iter().all(|i| self.fits(i, item, kind))
             }),
-            // A structured object must be one; a free-form one may hold anything.
+            // A structured object must be one (with its required properties, for a
+            // request); a free-form one may hold anything.
             "object" if schema.get("properties").is_some() || schema.get("allOf").is_some() => {
-                example.is_object()
+                let (props, required) = self.object_parts(schema);
+                let Some(object) = example.as_object() else {
+                    return false;
+                };
+                !self.strict
+                    || (required.iter().all(|r| object.contains_key(*r))
+                        && props.iter().all(|(name, prop)| {
+                            let prop = self.resolve(prop);
+                            object
+                                .get(*name)
+                                .is_none_or(|v| v.is_null() || self.fits(v, prop, kind_of(prop)))
+                        }))
             }
             "object" => true,
             _ => true,
@@ -314,4 +365,15 @@ impl Context {
             Context::Root | Context::Other => Context::Other,
         }
     }
+}
+
+/// A schema's type, `object` when it only lists properties or parts.
+fn kind_of(schema: &Value) -> &str {
+    schema["type"].as_str().unwrap_or(
+        if schema.get("properties").is_some() || schema.get("allOf").is_some() {
+            "object"
+        } else {
+            ""
+        },
+    )
 }
