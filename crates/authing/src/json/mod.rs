@@ -82,6 +82,7 @@ impl ManagementClient {
             return Err(Error::Http {
                 status: status.as_u16(),
                 api,
+                retry_after: crate::retry::retry_after(response.headers()),
             });
         }
         let body = response.bytes().await.map_err(Error::transport)?;

@@ -57,12 +57,12 @@ pub async fn run(args: ApiArgs) -> i32 {
         return fail(exit::CONFIG, rehearsal::NOT_BUILT_IN);
     }
     let (emulator, client) = if args.emulator {
-        match rehearsal::start(&[]).await {
+        match rehearsal::start(&[], authing::RetryConfig::default()).await {
             Ok((emu, client)) => (Some(emu), client),
             Err(m) => return fail(exit::CONFIG, m),
         }
     } else {
-        match credentials::client(&args.connection) {
+        match credentials::client(&args.connection, authing::RetryConfig::default()) {
             Ok(Some(client)) => (None, client),
             Ok(None) => {
                 return fail(

@@ -97,7 +97,7 @@ pub async fn run(args: ImportArgs) -> i32 {
     let client = if args.emulator {
         None
     } else {
-        match credentials::client(&args.connection) {
+        match credentials::client(&args.connection, Service::client_retry()) {
             Ok(Some(c)) => Some(c),
             Ok(None) if args.dry_run => None,
             Ok(None) => {
@@ -142,7 +142,7 @@ pub async fn run(args: ImportArgs) -> i32 {
 
     // The embedded emulator, seeded with the file's users.
     let (emulator, client) = if args.emulator {
-        match rehearsal::start(&scan.identifiers).await {
+        match rehearsal::start(&scan.identifiers, Service::client_retry()).await {
             Ok((emu, client)) => {
                 output.note(&format!(
                     "emulator: {} (users seeded from {label})",

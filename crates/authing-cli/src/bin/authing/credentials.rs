@@ -1,20 +1,23 @@
 //! The client for a real user pool: the `authing` SDK's own reading of the
 //! `AUTHING_*` variables (one set of rules for the SDK and the CLI), then the flags,
-//! which win over the variables. The client makes one attempt per call: the
-//! import's engine runs the attempt loop.
+//! which win over the variables. `retry` is the command's: `otp import` makes one
+//! attempt per call (its engine runs the attempt loop), `authing api` takes the SDK's
+//! standard retries.
 
-use authing::{ManagementClient, Secret};
-use authing_cli::service::Service;
+use authing::{ManagementClient, RetryConfig, Secret};
 
 use crate::cli::ConnectionArgs;
 
 /// `Ok(None)` when no access key is given at all (a dry run can do without); an
 /// error naming the variable or flag that is wrong otherwise.
-pub fn client(args: &ConnectionArgs) -> Result<Option<ManagementClient>, String> {
+pub fn client(
+    args: &ConnectionArgs,
+    retry: RetryConfig,
+) -> Result<Option<ManagementClient>, String> {
     let mut builder = ManagementClient::builder()
         .with_env()
         .map_err(|e| e.to_string())?
-        .retry(Service::client_retry());
+        .retry(retry);
     if let Some(id) = &args.access_key_id {
         builder = builder.access_key_id(id.clone());
     }

@@ -133,24 +133,25 @@ pub fn for_report(report: &Report, dry_run: bool) -> i32 {
     }
 }
 
-/// The code for a failed `authing api` call: transient failures and refused keys as
-/// `otp import` sorts them, a request refused before sending as invalid input, every
-/// other answer of Authing's as [`API_ERROR`]. A statusCode 500-503 inside an HTTP 2xx
-/// is Authing's application answering (the SDK retried it if the call is idempotent):
-/// for `authing api` that is the answer to report, so it is [`API_ERROR`] too, with its
-/// fields on stderr, not "unavailable".
+/// The code for a failed `authing api` call (after the SDK's retries): a request
+/// refused before sending is invalid input; throttling, HTTP 5xx and unreachable hosts
+/// are [`UNAVAILABLE`]; a refused key is [`AUTH`]; every other answer of Authing's is
+/// [`API_ERROR`]. A statusCode 500-503 inside an HTTP 2xx is Authing's application
+/// answering (`otp import` would try it again): for `authing api` it is the answer to
+/// report, so it is [`API_ERROR`] too, with its fields on stderr.
 pub fn for_api_error(e: &authing::Error) -> i32 {
-    use authing_cli::service::{classify, Failure};
-    match (e, classify(e)) {
-        (authing::Error::InvalidRequest(_), _) => INVALID_INPUT,
-        (authing::Error::Config(_), _) => CONFIG,
-        (authing::Error::Api(api), Failure::Unavailable(_))
-            if (200..300).contains(&api.http_status) =>
-        {
-            API_ERROR
-        }
-        (_, Failure::Unavailable(_)) => UNAVAILABLE,
-        (_, Failure::Auth(_)) => AUTH,
+    let refused_key = e.is_auth() || e.status_code() == Some(403) || e.http_status() == Some(403);
+    let application_answered =
+        matches!(e, authing::Error::Api(api) if (200..300).contains(&api.http_status));
+    match e {
+        authing::Error::InvalidRequest(_) => INVALID_INPUT,
+        authing::Error::Config(_) => CONFIG,
+        _ if e.is_throttled() => UNAVAILABLE,
+        _ if application_answered && !refused_key => API_ERROR,
+        // Before the key: `Error::Auth` also wraps a token request that failed with a
+        // 503 or a timeout, which is Authing being unavailable.
+        _ if e.retry() != authing::Retry::Never => UNAVAILABLE,
+        _ if refused_key => AUTH,
         _ => API_ERROR,
     }
 }

@@ -1,8 +1,8 @@
 //! `--emulator`: a rehearsal against an embedded emulator seeded with the file's
-//! users. Only builds with the `rehearsal` feature (the default) carry the emulator;
+//! users (with the command's retry policy, as for a real pool). Only builds with the `rehearsal` feature (the default) carry the emulator;
 //! without it `--emulator` is refused.
 
-use authing::ManagementClient;
+use authing::{ManagementClient, RetryConfig};
 use authing_cli::record::Identifier;
 
 /// Whether this build can rehearse.
@@ -14,7 +14,10 @@ pub use authing_emulator::Emulator as Rehearsal;
 #[cfg(feature = "rehearsal")]
 /// Starts the emulator on loopback and creates one user per distinct identifier:
 /// user ids as given, other identifiers on users with generated ids.
-pub async fn start(identifiers: &[Identifier]) -> Result<(Rehearsal, ManagementClient), String> {
+pub async fn start(
+    identifiers: &[Identifier],
+    retry: RetryConfig,
+) -> Result<(Rehearsal, ManagementClient), String> {
     use authing_cli::record::IdKind;
     use authing_emulator::{Config, SeedUser};
     let emu = Rehearsal::start(Config::default())
@@ -42,7 +45,7 @@ pub async fn start(identifiers: &[Identifier]) -> Result<(Rehearsal, ManagementC
         .access_key_id(emu.access_key_id())
         .access_key_secret(emu.access_key_secret())
         .host(emu.base_url())
-        .retry(authing_cli::service::Service::client_retry())
+        .retry(retry)
         .build()
         .map_err(|e| format!("cannot build a client for the emulator: {e}"))?;
     Ok((emu, client))
@@ -64,7 +67,10 @@ impl Rehearsal {
 }
 
 #[cfg(not(feature = "rehearsal"))]
-pub async fn start(_: &[Identifier]) -> Result<(Rehearsal, ManagementClient), String> {
+pub async fn start(
+    _: &[Identifier],
+    _: RetryConfig,
+) -> Result<(Rehearsal, ManagementClient), String> {
     Err(NOT_BUILT_IN.to_string())
 }
 
