@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use authing_cli::base32;
 use authing_emulator::operation::{GET_USER as GET_USER_OP, IMPORT_OTP as IMPORT_OP};
 use authing_emulator::SeedUser;
@@ -594,7 +592,8 @@ async fn missing_credentials_exit_78_and_unknown_extension_exit_2() {
 #[cfg(feature = "rehearsal")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embedded_emulator_runs_the_example() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/otp-users.csv");
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/otp-users.csv");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_authing"))
         .args(["otp", "import", "--emulator", p(&example), "--max-rps", "0"])
         .env_remove("AUTHING_ACCESS_KEY_ID")

@@ -42,7 +42,7 @@ async fn resolve(shared: &Shared, calls: &Calls, records: Vec<ValidRecord>) -> V
     let mut ready = Vec::new();
     for (rec, result) in futures::future::join_all(lookups).await {
         let field = rec.identifier.kind.field();
-        if matches!(result, Ok(_)) && rec.identifier.kind != crate::record::IdKind::UserId {
+        if result.is_ok() && rec.identifier.kind != crate::record::IdKind::UserId {
             shared.answered();
         }
         match result {
