@@ -8,7 +8,7 @@ use super::{Operation, OPERATIONS};
 #[derive(Debug)]
 pub struct Found {
     pub operation: &'static Operation,
-    /// From `GET /api/v3/ip-list/abc`: `{"id": "abc"}`.
+    /// From `DELETE /api/v3/ip-list/abc`: `{"id": "abc"}`.
     pub path_params: Map<String, Value>,
 }
 
@@ -96,9 +96,9 @@ mod tests {
 
     #[test]
     fn a_concrete_path_gives_its_parameters() {
-        let found = find("GET /api/v3/ip-list/abc%20d").unwrap();
+        let found = find("delete /api/v3/ip-list/abc%20d").unwrap();
         assert_eq!(found.path_params["id"], "abc d");
-        let template = find("GET /api/v3/ip-list/{id}").unwrap();
+        let template = find("DELETE /api/v3/ip-list/{id}").unwrap();
         assert!(template.path_params.is_empty());
         assert_eq!(found.operation.name, template.operation.name);
     }
