@@ -9,6 +9,7 @@ const GENERATED: &[&str] = &[
     "spec/fixups-applied.txt",
     "crates/authing-management-gen/src/generated.rs",
     "crates/authing/tests/support/operation_table.rs",
+    "crates/authing-management-gen/src/generated_operations.rs",
 ];
 const FILES: &[&str] = &[
     "spec/management-openapi.json",
@@ -16,6 +17,7 @@ const FILES: &[&str] = &[
     GENERATED[0],
     GENERATED[1],
     GENERATED[2],
+    GENERATED[3],
 ];
 
 fn copy_checkout(to: &Path) {

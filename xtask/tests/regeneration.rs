@@ -23,6 +23,7 @@ use std::time::Instant;
 
 const GENERATED: &str = "crates/authing-management-gen/src/generated.rs";
 const OPERATION_TABLE: &str = "crates/authing/tests/support/operation_table.rs";
+const API_TABLE: &str = "crates/authing-management-gen/src/generated_operations.rs";
 /// Hand-written code that uses the generated client, directly or through `authing`.
 const HAND_WRITTEN: &[&str] = &[
     "crates/authing/src",
@@ -174,7 +175,12 @@ fn a_changed_document_regenerates_and_check_names_the_changed_files() {
     let spec = dir.path().join("revision.json");
     let (ok, stderr) = xtask(&["--check"], &spec);
     assert!(!ok, "--check must fail on a changed document: {stderr}");
-    for changed in ["spec/fixups-applied.txt", GENERATED, OPERATION_TABLE] {
+    for changed in [
+        "spec/fixups-applied.txt",
+        GENERATED,
+        OPERATION_TABLE,
+        API_TABLE,
+    ] {
         assert!(
             stderr.contains(&format!("{changed} is stale")),
             "{changed} not named: {stderr}"
@@ -233,7 +239,7 @@ fn build_wrapper_against(regenerated: &Path) {
     ] {
         copy_tree(&root.join(entry), &copy.path().join(entry));
     }
-    for file in [GENERATED, OPERATION_TABLE] {
+    for file in [GENERATED, OPERATION_TABLE, API_TABLE] {
         std::fs::copy(regenerated.join(file), copy.path().join(file)).unwrap();
     }
     // target/debug/xtask → target
