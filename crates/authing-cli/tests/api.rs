@@ -190,9 +190,65 @@ async fn a_business_error_prints_authings_fields_and_exits_3() {
         .await
         .expect(API_ERROR);
     assert!(run.stdout.is_empty());
-    for field in ["statusCode: 404", "message: ", "requestId: "] {
+    for field in [
+        "\nstatusCode: 404\n",
+        "\napiCode: 2004\n",
+        "\nmessage: 用户不存在\n",
+        "\nrequestId: ",
+    ] {
         assert!(run.stderr.contains(field), "{field}: {}", run.stderr);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_from_a_file_and_unchecked_query_pairs() {
+    let emu = emulator(["u1", "u2", "u3"].map(SeedUser::new)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body.json");
+    std::fs::write(&file, r#"{"userIds": ["u2", "u3"]}"#).unwrap();
+    let at_file = format!("@{}", file.display());
+    let data = api(
+        Some(&emu),
+        &["get_user_batch", "--data", &at_file, "--data-only"],
+    )
+    .await
+    .expect(0)
+    .json();
+    let ids: Vec<&str> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["u2", "u3"]);
+    let missing = format!("@{}", dir.path().join("nope.json").display());
+    let run = api(Some(&emu), &["get_user_batch", "--data", &missing])
+        .await
+        .expect(66);
+    assert!(run.stderr.contains("--data @"), "{}", run.stderr);
+    // A pair the document does not know reaches the server as given.
+    let page = api(
+        Some(&emu),
+        &[
+            "GET /api/v3/list-users",
+            "--query",
+            "limit=1",
+            "--data-only",
+        ],
+    )
+    .await
+    .expect(0)
+    .json();
+    assert_eq!(page["list"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["totalCount"], 3);
+    let run = api(Some(&emu), &["list_roles", "--query", "nokey"])
+        .await
+        .expect(USAGE);
+    assert!(
+        run.stderr.contains("--query takes KEY=VALUE"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
