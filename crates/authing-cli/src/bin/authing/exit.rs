@@ -54,7 +54,8 @@ pub const TABLE: &[(i32, &str)] = &[
     (
         UNAVAILABLE,
         "Authing unavailable: at the start, or no call went through for 30 s \
-         (throttling alone never stops a run): stopped, continue with --resume",
+         (throttling alone never stops a run): stopped, continue with --resume; \
+         authing api: throttled, HTTP 5xx or unreachable once the SDK's retries gave up",
     ),
     (
         INTERNAL,
