@@ -359,3 +359,26 @@ async fn completions_offer_commands_and_operation_names() {
         }
     }
 }
+
+#[test]
+fn pretty_on_a_terminal() {
+    // `script` (util-linux, essential on Debian) gives the binary a pseudo-terminal.
+    let line = format!(
+        "{} api --emulator list_roles",
+        env!("CARGO_BIN_EXE_authing")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_remove("AUTHING_HOST")
+        .env_remove("AUTHING_ACCESS_KEY_ID")
+        .env_remove("AUTHING_ACCESS_KEY_SECRET")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(text.starts_with("{\n  \""), "indented: {text}");
+    let answer: serde_json::Value = serde_json::from_str(&text).expect("one JSON value");
+    assert_eq!(answer["statusCode"], 200);
+}
