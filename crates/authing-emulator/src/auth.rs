@@ -11,6 +11,7 @@ use http::header::AUTHORIZATION;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::query::Query;
 use crate::signature::{self, SignatureContext};
 use crate::state::Inner;
 
@@ -125,7 +126,7 @@ fn header_and_payload(token: &str) -> &str {
 pub(crate) fn authenticate(
     inner: &Inner,
     parts: &http::request::Parts,
-    query: &[(String, String)],
+    query: &Query,
     body_text: Option<&str>,
 ) -> Result<(), AuthError> {
     let pool = parts

@@ -2,9 +2,14 @@
 
 mod admin;
 mod auth;
+mod fault_rules;
 mod faults;
 mod handlers;
+mod js;
 pub mod operation;
+mod query;
+mod request_log;
+mod responses;
 mod schema_check;
 mod seed;
 mod server;
@@ -17,16 +22,19 @@ mod synth;
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use fault_rules::{FaultRule, ANY_OPERATION};
 pub use faults::{Faults, DEFAULT_TOKEN_TTL_SECS, THROTTLE_MESSAGE};
+pub use request_log::{LoggedRequest, DEFAULT_REQUEST_LOG_CAPACITY};
+pub use responses::EMULATOR_HEADER;
 pub use schema_check::{schema_problems, Problem};
 pub use seed::{parse_seed, ExportedOtp, ExportedUser, SeedUser};
-pub use server::EMULATOR_HEADER;
 pub use stats::Stats;
 pub use synth::{synthesize_value, Unemulated};
 
@@ -57,6 +65,12 @@ pub struct Config {
     pub signature_skew: Duration,
     /// What operations without emulated behaviour answer (default: a synthesized success).
     pub unemulated: Unemulated,
+    /// Requests the request log keeps (default 1000; 0 turns it off).
+    pub request_log_capacity: usize,
+    /// Saved state: loaded at start when the file exists, written by [`Emulator::close`] (and
+    /// so on SIGINT/SIGTERM by the binary) and by [`Emulator::snapshot`]. It holds OTP
+    /// secrets: it is written with mode 0600.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -72,6 +86,8 @@ impl Default for Config {
             max_body_bytes: 10 * 1024 * 1024,
             signature_skew: Duration::from_secs(15 * 60),
             unemulated: Unemulated::default(),
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
+            state_file: None,
         }
     }
 }
@@ -94,6 +110,8 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("signature_skew", &self.signature_skew)
             .field("unemulated", &self.unemulated)
+            .field("request_log_capacity", &self.request_log_capacity)
+            .field("state_file", &self.state_file)
             .finish()
     }
 }
@@ -111,6 +129,14 @@ pub enum Error {
     InvalidFaults(String),
     #[error("invalid seed: {0}")]
     InvalidSeed(String),
+    #[error("cannot load the state: {0}")]
+    InvalidState(String),
+    #[error("cannot save the state: {0}")]
+    SaveState(String),
+    #[error("no state file: start the emulator with a state file (--state FILE)")]
+    NoStateFile,
+    #[error("invalid fault rule: {0}")]
+    InvalidFaultRule(String),
 }
 
 /// A running emulator. Dropping it stops the server; `shutdown` does so gracefully.
@@ -214,13 +240,56 @@ impl Emulator {
         self.inner.seed(users.into_iter().collect())
     }
 
-    /// Forgets users, used nonces and statistics; credentials and faults stay.
+    /// Forgets users, roles, groups, organisations, used nonces, statistics and the request
+    /// log; credentials, faults and fault rules stay.
     pub fn reset(&self) {
         self.inner.reset()
     }
 
-    /// Stops accepting connections and waits (at most 5 s) for requests in flight.
-    pub async fn shutdown(mut self) {
+    /// The last requests (at most [`Config::request_log_capacity`]), oldest first.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.inner.lock_log().entries()
+    }
+
+    /// Adds a fault rule (checked against the document); returns its id.
+    pub fn add_fault_rule(&self, rule: FaultRule) -> Result<u64, Error> {
+        self.inner.add_rule(rule).map_err(Error::InvalidFaultRule)
+    }
+
+    /// Removes fault rule `id`; `false` if there is none.
+    pub fn remove_fault_rule(&self, id: u64) -> bool {
+        self.inner.lock_rules().remove(id)
+    }
+
+    /// The fault rules, with how often each fired.
+    pub fn fault_rules(&self) -> Vec<FaultRule> {
+        self.inner.lock_rules().list()
+    }
+
+    pub fn clear_fault_rules(&self) {
+        self.inner.lock_rules().clear()
+    }
+
+    /// Writes the state file now; the path written, or [`Error::NoStateFile`].
+    pub fn snapshot(&self) -> Result<PathBuf, Error> {
+        self.inner.save_state()?.ok_or(Error::NoStateFile)
+    }
+
+    /// Stops accepting connections, waits (at most 5 s) for requests in flight, then writes
+    /// the state file if there is one.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.stop_server().await;
+        self.inner.save_state().map(|_| ())
+    }
+
+    /// [`Emulator::close`], with a failure to save logged instead of returned.
+    pub async fn shutdown(self) {
+        if let Err(e) = self.close().await {
+            tracing::error!(error = %e, "emulator state not saved");
+        }
+    }
+
+    async fn stop_server(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

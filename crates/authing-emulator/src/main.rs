@@ -10,10 +10,12 @@ use std::process::ExitCode;
 use authing_emulator::{Config, Emulator, Faults, Unemulated};
 use clap::Parser;
 
-/// sysexits: bad input data (the seed file), configuration error, OS error (cannot listen).
+/// sysexits: bad input data (the seed or state file), configuration error, OS error (cannot
+/// listen), I/O error (the state could not be saved on exit).
 const EXIT_DATA: u8 = 65;
 const EXIT_CONFIG: u8 = 78;
 const EXIT_OS: u8 = 71;
+const EXIT_IO: u8 = 74;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -75,6 +77,14 @@ struct Args {
     /// document, header `x-authing-emulator: synthesized`) or `501` (statusCode 501).
     #[arg(long, default_value_t = Unemulated::Synthesize, value_name = "synthesize|501")]
     unemulated: Unemulated,
+    /// Keep users, roles, groups and organisations in FILE: loaded at start if it exists,
+    /// written on SIGINT/SIGTERM and on `POST /_emulator/snapshot`. It holds OTP secrets and is
+    /// written with mode 0600.
+    #[arg(long, value_name = "FILE")]
+    state: Option<std::path::PathBuf>,
+    /// Requests kept by the request log (`GET /_emulator/requests`); 0 turns it off.
+    #[arg(long, default_value_t = authing_emulator::DEFAULT_REQUEST_LOG_CAPACITY, value_name = "N")]
+    request_log: usize,
 }
 
 #[tokio::main]
@@ -132,6 +142,8 @@ async fn main() -> ExitCode {
         },
         seed_users,
         unemulated: args.unemulated,
+        request_log_capacity: args.request_log,
+        state_file: args.state,
         ..Config::default()
     };
     let emulator = match Emulator::start(config).await {
@@ -139,6 +151,10 @@ async fn main() -> ExitCode {
         Err(e @ authing_emulator::Error::Bind { .. }) => {
             eprintln!("error: {e}");
             return ExitCode::from(EXIT_OS);
+        }
+        Err(e @ authing_emulator::Error::InvalidState(_)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_DATA);
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -162,8 +178,13 @@ async fn main() -> ExitCode {
     drop(out);
 
     signals.wait().await;
-    emulator.shutdown().await;
-    ExitCode::SUCCESS
+    match emulator.close().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EXIT_IO)
+        }
+    }
 }
 
 /// Stop signals, installed before the first line is printed: a supervisor that reads the line

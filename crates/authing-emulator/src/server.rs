@@ -1,9 +1,10 @@
 //! The HTTP front: every request enters at [`router`], is routed by the document,
 //! faulted, read, authenticated, validated and handed to [`crate::handlers`]; replies
-//! are serialised here, with the request id and the emulator header.
+//! are serialised by [`crate::responses`].
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -11,18 +12,16 @@ use axum::response::Response;
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use http::{HeaderValue, Method, StatusCode};
+use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
-use crate::faults::{Faults, THROTTLE_MESSAGE};
 use crate::handlers::{self, Reply};
+use crate::query::Query;
+use crate::request_log::LoggedRequest;
+use crate::responses::{dropped_response, fault_response, respond, rule_response, EMULATOR_HEADER};
 use crate::spec::{self, RouteMatch};
 use crate::state::Inner;
 use crate::{admin, auth, operation};
-
-/// Header on every response, so that a client (or a person with curl) can tell it is talking
-/// to the emulator and not to Authing.
-pub const EMULATOR_HEADER: &str = "x-authing-emulator";
 
 /// The service: one fallback handler, since routing follows the document.
 pub(crate) fn router(inner: Arc<Inner>) -> axum::Router {
@@ -32,12 +31,64 @@ pub(crate) fn router(inner: Arc<Inner>) -> axum::Router {
 /// Every request enters here; panics become a 500 envelope instead of a reset connection.
 async fn entry(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = catch_panics(dispatch(&inner, request, &request_id), &request_id).await;
+    let started = Instant::now();
+    let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let (method, path) = (
+        request.method().to_string(),
+        request.uri().path().to_string(),
+    );
+    let mut trace = Trace::default();
+    let mut response = catch_panics(
+        dispatch(&inner, request, &request_id, &mut trace),
+        &request_id,
+    )
+    .await;
     response
         .headers_mut()
         .entry(EMULATOR_HEADER)
         .or_insert(HeaderValue::from_static("1"));
+    if !trace.admin {
+        inner.log_request(LoggedRequest {
+            seq: 0,
+            at,
+            method,
+            path,
+            operation: trace.operation,
+            status: response.status().as_u16(),
+            status_code: trace.status_code,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            request_id,
+            fault: trace.fault,
+        });
+    }
     response
+}
+
+/// What the request log and the statistics keep of one exchange.
+#[derive(Debug, Default)]
+struct Trace {
+    admin: bool,
+    operation: Option<String>,
+    status_code: Option<u16>,
+    fault: Option<String>,
+}
+
+impl Trace {
+    /// Counts the exchange in the statistics (by `outcome`: the envelope's statusCode, else
+    /// the HTTP status, or `dropped`) and keeps it for the request log.
+    fn record(
+        &mut self,
+        inner: &Inner,
+        operation: Option<&str>,
+        outcome: &str,
+        status_code: Option<u16>,
+        fault: Option<&str>,
+    ) {
+        inner.lock_store().stats.record(operation, outcome);
+        self.operation = operation.map(str::to_string);
+        self.status_code = status_code;
+        self.fault = fault.map(str::to_string);
+    }
 }
 
 async fn catch_panics(
@@ -56,16 +107,22 @@ async fn catch_panics(
         })
 }
 
-async fn dispatch(inner: &Arc<Inner>, request: Request, request_id: &str) -> Response {
+async fn dispatch(
+    inner: &Arc<Inner>,
+    request: Request,
+    request_id: &str,
+    trace: &mut Trace,
+) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
+        trace.admin = true;
         return admin::handle(inner, &parts, body, request_id).await;
     }
     let (op, path_params) = match inner.spec.find(&parts.method, &path) {
         RouteMatch::Found(op, params) => (op, params),
         RouteMatch::WrongMethod(allowed) => {
-            record(inner, None, "405");
+            trace.record(inner, None, "405", Some(405), None);
             let allow: Vec<&str> = allowed.iter().map(Method::as_str).collect();
             let mut response = respond(
                 &Reply::with_http(
@@ -86,7 +143,7 @@ async fn dispatch(inner: &Arc<Inner>, request: Request, request_id: &str) -> Res
             return response;
         }
         RouteMatch::NotFound => {
-            record(inner, None, "404");
+            trace.record(inner, None, "404", Some(404), None);
             return respond(
                 &Reply::with_http(404, 404, None, format!("no operation at {path}")),
                 request_id,
@@ -94,7 +151,20 @@ async fn dispatch(inner: &Arc<Inner>, request: Request, request_id: &str) -> Res
         }
     };
 
-    // Faults come first so that a faulted request changes nothing.
+    // Faults come first so that a faulted request changes nothing; rules for the operation
+    // before the global ones.
+    if let Some(firing) = inner.fire_rule(&op.id) {
+        if firing.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(firing.latency_ms)).await;
+        }
+        if let Some((status, body)) = firing.answer {
+            let (response, status_code) = rule_response(status, body, firing.rule, request_id);
+            let outcome = status_code.unwrap_or(status).to_string();
+            let fault = format!("rule {}", firing.rule);
+            trace.record(inner, Some(&op.id), &outcome, status_code, Some(&fault));
+            return response;
+        }
+    }
     let faults = inner.faults();
     let latency = faults.jittered_latency();
     if !latency.is_zero() {
@@ -107,28 +177,35 @@ async fn dispatch(inner: &Arc<Inner>, request: Request, request_id: &str) -> Res
         Some(429)
     };
     if let Some(status) = failure {
-        record(inner, Some(&op.id), &status.to_string());
+        let fault = if admitted {
+            format!("fail{status}")
+        } else {
+            "maxRps".to_string()
+        };
+        trace.record(
+            inner,
+            Some(&op.id),
+            &status.to_string(),
+            Some(status),
+            Some(&fault),
+        );
         return fault_response(status, &faults, request_id);
     }
     let drop_connection = faults.roll_drop();
 
     let reply = process(inner, op, &parts, body, &path_params).await;
-    let outcome = reply.body["statusCode"]
+    let status_code = reply.body["statusCode"]
         .as_u64()
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| reply.http.to_string());
+        .and_then(|s| u16::try_from(s).ok());
+    let outcome = status_code.unwrap_or(reply.http).to_string();
     if drop_connection {
         // The state change above has happened; only the answer is lost, as when a connection
         // breaks on the way back. Clients must make retries of such requests idempotent.
-        record(inner, Some(&op.id), "dropped");
+        trace.record(inner, Some(&op.id), "dropped", status_code, Some("dropped"));
         return dropped_response(&reply, request_id);
     }
-    record(inner, Some(&op.id), &outcome);
+    trace.record(inner, Some(&op.id), &outcome, status_code, None);
     respond(&reply, request_id)
-}
-
-fn record(inner: &Inner, operation_id: Option<&str>, outcome: &str) {
-    inner.lock_store().stats.record(operation_id, outcome);
 }
 
 /// Reads the body, authenticates, validates, and runs the operation's handler.
@@ -139,15 +216,9 @@ async fn process(
     body: Body,
     path_params: &[(String, String)],
 ) -> Reply {
-    let query: Vec<(String, String)> = parts
-        .uri
-        .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
+    // Parsed once, as Express parses it: handlers, validation and the HMAC verifier must all
+    // read the same request.
+    let query = Query::parse(parts.uri.query().unwrap_or_default());
     let bytes = match read_body(body, &parts.headers, inner.max_body_bytes).await {
         Ok(bytes) => bytes,
         Err(reply) => return reply,
@@ -260,74 +331,10 @@ fn parse_json_body<'a>(
     Ok((value, Some(text)))
 }
 
-/// Serialises a reply; every envelope gets the request id.
-pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
-    if let Some(object) = body.as_object_mut() {
-        object
-            .entry("requestId")
-            .or_insert_with(|| json!(request_id));
-    }
-    let mut response = json_response(reply.http, &body);
-    if reply.synthesized {
-        response
-            .headers_mut()
-            .insert(EMULATOR_HEADER, HeaderValue::from_static("synthesized"));
-    }
-    response
-}
-
-pub(crate) fn json_response(http: u16, body: &Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = StatusCode::from_u16(http).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
-fn fault_response(status: u16, faults: &Faults, request_id: &str) -> Response {
-    let message = match status {
-        429 => THROTTLE_MESSAGE,
-        500 => "injected fault: internal server error",
-        502 => "injected fault: bad gateway",
-        _ => "injected fault: service unavailable",
-    };
-    let mut response = respond(&Reply::with_http(status, status, None, message), request_id);
-    if status == 429 {
-        if let Some(secs) = faults.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-    }
-    response
-}
-
-/// Offers the status line and half of the body, then fails the body stream, which makes hyper
-/// abort the connection. Depending on buffering the client gets nothing or a truncated body;
-/// either way it sees a transport error, never a complete answer.
-fn dropped_response(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
-    body["requestId"] = json!(request_id);
-    let text = body.to_string().into_bytes();
-    let prefix = Bytes::from(text[..text.len() / 2].to_vec());
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(prefix),
-        Err(std::io::Error::other("emulated dropped connection")),
-    ];
-    let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
-    *response.status_mut() = StatusCode::from_u16(reply.http).unwrap_or(StatusCode::OK);
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
+    use http::StatusCode;
+
     use super::*;
 
     #[tokio::test]

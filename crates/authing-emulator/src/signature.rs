@@ -3,17 +3,17 @@
 //! Written from the wire description of that SDK, independently of the Rust client's
 //! signer, so that each cross-checks the other.
 
-use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
-use serde_json::value::RawValue;
 use sha1::Sha1;
 
 use crate::auth::{now_ms, AuthError};
+use crate::js::Js;
+use crate::query::Query;
 
 /// What the HMAC verifier needs to know about the emulator.
 pub struct SignatureContext<'a> {
@@ -22,62 +22,30 @@ pub struct SignatureContext<'a> {
     pub max_skew: Duration,
 }
 
-/// Parameters of the string to sign: the query for GET, the top-level body keys otherwise.
+/// Parameters of the string to sign, as a Node.js server rebuilds them from the parsed
+/// request: for GET the query as Express parsed it, otherwise the top-level keys of the body
+/// as `JSON.parse` gave it. Strings go in as they are, other scalars as `String(value)`
+/// (`1000.0` on the wire is `1000`; an explicit `null` is `null`, since only `undefined`,
+/// which JSON cannot carry, is skipped), arrays and objects as `JSON.stringify` writes them.
+/// A body that is not a JSON object has no parameters (assumption).
 pub fn signature_params(
     method: &http::Method,
-    query: &[(String, String)],
+    query: &Query,
     body: Option<&str>,
 ) -> Vec<(String, String)> {
     if method == http::Method::GET {
-        return query.to_vec();
+        return query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_param()))
+            .collect();
     }
-    let Some(body) = body else {
-        return Vec::new();
-    };
-    // Raw values keep nested objects in the order and spelling the client serialised them,
-    // which a re-serialisation through `Value` (sorted maps) would not.
-    let Ok(map) = serde_json::from_str::<HashMap<String, &RawValue>>(body) else {
-        return Vec::new();
-    };
-    let mut params = Vec::new();
-    for (key, raw) in map {
-        let text = raw.get().trim();
-        let value = match text.as_bytes().first() {
-            Some(b'n') => continue, // null: skipped like undefined
-            Some(b'"') => match serde_json::from_str::<String>(text) {
-                Ok(s) => s,
-                Err(_) => continue,
-            },
-            Some(b'{') | Some(b'[') => compact_json(text),
-            _ => text.to_string(),
-        };
-        params.push((key, value));
+    match body.map(Js::parse) {
+        Some(Ok(Js::Obj(object))) => object
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_param()))
+            .collect(),
+        _ => Vec::new(),
     }
-    params
-}
-
-/// Removes insignificant whitespace from JSON text without reordering anything.
-fn compact_json(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-        } else if c == '"' {
-            in_string = true;
-            out.push(c);
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The string to sign, built as the Node SDK 4.x's signer builds it.
@@ -201,12 +169,20 @@ pub fn verify_signature(
     let signature = STANDARD
         .decode(signature.trim())
         .map_err(|_| AuthError::signature(1300, "signature is not valid base64"))?;
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(ctx.access_key_secret.as_bytes()).expect("any key length");
-    mac.update(to_sign.as_bytes());
-    mac.verify_slice(&signature)
-        .map_err(|_| AuthError::signature(1300, "signature does not match"))?;
-    Ok(VerifiedSignature { nonce })
+    // The Node SDK writes `path?` when it had parameters that were all unset (its query
+    // object had only undefined values); a Node.js server sees no parameters either way.
+    let with_question_mark = params.is_empty().then(|| format!("{to_sign}?"));
+    let matches = |text: &str| {
+        let mut mac =
+            Hmac::<Sha1>::new_from_slice(ctx.access_key_secret.as_bytes()).expect("any key length");
+        mac.update(text.as_bytes());
+        mac.verify_slice(&signature).is_ok()
+    };
+    if matches(&to_sign) || with_question_mark.as_deref().is_some_and(matches) {
+        Ok(VerifiedSignature { nonce })
+    } else {
+        Err(AuthError::signature(1300, "signature does not match"))
+    }
 }
 
 /// Authing's document asks for a millisecond timestamp, the Node SDK sends RFC 1123: both count.
@@ -235,13 +211,22 @@ mod tests {
         headers.insert("x-authing-lang", " zh-CN\t ".parse().unwrap());
         let params = signature_params(
             &http::Method::POST,
-            &[],
-            Some(r#"{"z": 1, "list": [ {"b": "x y", "a": true} ], "s": "t", "n": null}"#),
+            &Query::default(),
+            Some(
+                r#"{"z": 1.0, "list": [ {"b": "x y", "a": true, "e": 1e21} ], "s": "t", "n": null}"#,
+            ),
         );
         assert_eq!(
             string_to_sign("POST", &headers, "/api/v3/import-otp", &params),
             "POST\ndate:Thu, 26 Nov 2026 05:00:00 GMT\nx-authing-lang:zh-CN\n\
-             x-authing-signature-nonce:n1\n/api/v3/import-otp?list=[{\"b\":\"x y\",\"a\":true}]&s=t&z=1"
+             x-authing-signature-nonce:n1\n/api/v3/import-otp?\
+             list=[{\"b\":\"x y\",\"a\":true,\"e\":1e+21}]&n=null&s=t&z=1"
+        );
+        let query = Query::parse("userIds%5B%5D=a&userIds%5B%5D=b&one[]=c&page=1");
+        let params = signature_params(&http::Method::GET, &query, None);
+        assert_eq!(
+            string_to_sign("GET", &HeaderMap::new(), "/p", &params),
+            "GET\n/p?one=[\"c\"]&page=1&userIds=[\"a\",\"b\"]"
         );
         assert_eq!(
             string_to_sign("GET", &HeaderMap::new(), "/p", &[]),

@@ -1,13 +1,16 @@
 //! What the server task and the [`crate::Emulator`] handle share: credentials, the
-//! document, users, faults and the rate limiter.
+//! document, the store, faults and fault rules, the rate limiter and the request log.
 
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use crate::fault_rules::{FaultRule, FaultRules, Firing};
 use crate::faults::{Faults, RateLimiter};
+use crate::request_log::{LoggedRequest, RequestLog};
 use crate::seed::SeedUser;
 use crate::spec::{self, Spec};
-use crate::store::{NewUser, Store};
+use crate::store::{read_state_file, write_state_file, NewUser, SavedState, Store};
 use crate::synth::Unemulated;
 use crate::{Config, Error};
 
@@ -21,9 +24,13 @@ pub(crate) struct Inner {
     pub max_body_bytes: usize,
     pub signature_skew: Duration,
     pub unemulated: Unemulated,
+    /// Where `--state` keeps the store between runs.
+    pub state_file: Option<PathBuf>,
     store: Mutex<Store>,
     faults: Mutex<Faults>,
+    rules: Mutex<FaultRules>,
     limiter: Mutex<RateLimiter>,
+    log: Mutex<RequestLog>,
 }
 
 /// A poisoned lock only means a handler panicked; the data is still consistent because every
@@ -57,12 +64,63 @@ impl Inner {
             max_body_bytes: config.max_body_bytes,
             signature_skew: config.signature_skew,
             unemulated: config.unemulated,
+            state_file: config.state_file.clone(),
             store: Mutex::new(Store::default()),
             faults: Mutex::new(config.faults.clone()),
+            rules: Mutex::new(FaultRules::default()),
             limiter: Mutex::new(RateLimiter::new()),
+            log: Mutex::new(RequestLog::new(config.request_log_capacity)),
         };
+        if let Some(path) = &inner.state_file {
+            if let Some(state) = read_state_file(path).map_err(Error::InvalidState)? {
+                inner
+                    .restore(state)
+                    .map_err(|e| Error::InvalidState(format!("{}: {e}", path.display())))?;
+            }
+        }
         inner.seed(config.seed_users.clone())?;
         Ok(inner)
+    }
+
+    /// Replaces users, roles, groups and organisations with a saved state.
+    pub(crate) fn restore(&self, state: SavedState) -> Result<(), String> {
+        self.lock_store().restore(state)
+    }
+
+    pub(crate) fn saved_state(&self) -> SavedState {
+        self.lock_store().saved()
+    }
+
+    /// Writes the store to the state file; `Ok(None)` without one.
+    pub(crate) fn save_state(&self) -> Result<Option<PathBuf>, Error> {
+        let Some(path) = &self.state_file else {
+            return Ok(None);
+        };
+        let state = self.saved_state();
+        write_state_file(path, &state).map_err(Error::SaveState)?;
+        Ok(Some(path.clone()))
+    }
+
+    pub(crate) fn log_request(&self, entry: LoggedRequest) {
+        lock(&self.log).push(entry);
+    }
+
+    pub(crate) fn lock_log(&self) -> MutexGuard<'_, RequestLog> {
+        lock(&self.log)
+    }
+
+    pub(crate) fn lock_rules(&self) -> MutexGuard<'_, FaultRules> {
+        lock(&self.rules)
+    }
+
+    /// Checks a rule against the document and adds it; returns its id.
+    pub(crate) fn add_rule(&self, rule: FaultRule) -> Result<u64, String> {
+        rule.validate(|id| self.spec.operation(id).is_some())?;
+        Ok(self.lock_rules().add(rule))
+    }
+
+    pub(crate) fn fire_rule(&self, operation: &str) -> Option<Firing> {
+        self.lock_rules().fire(operation)
     }
 
     pub(crate) fn lock_store(&self) -> MutexGuard<'_, Store> {
@@ -91,14 +149,17 @@ impl Inner {
         let count = users.len();
         let users: Vec<NewUser> = users.into_iter().map(NewUser::from).collect();
         self.lock_store()
-            .insert_all(users, true)
+            .users
+            .insert_all(users, true, crate::store::now_ms())
             .map_err(|c| Error::InvalidSeed(c.to_string()))?;
         Ok(count)
     }
 
     pub(crate) fn reset(&self) {
-        // Credentials and faults stay; users, nonces and statistics go.
+        // Credentials, faults and fault rules stay; the store, nonces, statistics and the
+        // request log go.
         *self.lock_store() = Store::default();
         *lock(&self.limiter) = RateLimiter::new();
+        self.lock_log().clear();
     }
 }

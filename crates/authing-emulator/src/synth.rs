@@ -14,6 +14,7 @@ use std::str::FromStr;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::query::Query;
 use crate::schema_check::{resolve, strictly_valid};
 
 /// What the emulator answers for an operation it has no behaviour for.
@@ -103,17 +104,13 @@ pub(crate) fn success_body(root: &Value, schema: Option<&Value>, seed: u64) -> V
     body
 }
 
-/// A stable hash of the request: operation, query pairs in order, and the body. The body is
+/// A stable hash of the request: operation, parsed query, and the body. The body is
 /// the parsed value re-serialised, so it does not depend on the client's whitespace.
-pub(crate) fn request_seed(operation_id: &str, query: &[(String, String)], body: &Value) -> u64 {
+pub(crate) fn request_seed(operation_id: &str, query: &Query, body: &Value) -> u64 {
     let mut hasher = Sha256::new();
     hasher.update(operation_id.as_bytes());
-    for (key, value) in query {
-        hasher.update(b"\n");
-        hasher.update(key.as_bytes());
-        hasher.update(b"=");
-        hasher.update(value.as_bytes());
-    }
+    hasher.update(b"\n");
+    hasher.update(query.to_json().as_bytes());
     hasher.update(b"\n\n");
     hasher.update(body.to_string().as_bytes());
     let digest = hasher.finalize();
@@ -518,11 +515,14 @@ mod tests {
 
     #[test]
     fn the_seed_covers_operation_query_and_body() {
-        let query = vec![("page".to_string(), "1".to_string())];
+        let query = Query::parse("page=1");
         let seed = request_seed("op", &query, &json!({"a": 1}));
         assert_eq!(seed, request_seed("op", &query, &json!({"a": 1})));
         assert_ne!(seed, request_seed("other", &query, &json!({"a": 1})));
-        assert_ne!(seed, request_seed("op", &[], &json!({"a": 1})));
+        assert_ne!(
+            seed,
+            request_seed("op", &Query::default(), &json!({"a": 1}))
+        );
         assert_ne!(seed, request_seed("op", &query, &json!({"a": 2})));
     }
 

@@ -1,5 +1,6 @@
-//! Every operation of the document answers: each of the 425 gets a request the document
-//! accepts, and its answer must be a success valid under the document's response schema.
+//! Every operation answers: each of the 511 (Authing's document's 425 and the supplement's 86,
+//! spec/management-supplement.json) gets a request the document accepts, and its answer must
+//! be a success valid under the document's response schema.
 //!
 //! Requests are built from the document alone (required parameters and a body from its
 //! examples and types), and answers are checked against the document alone, so this test does
@@ -7,11 +8,16 @@
 
 use std::collections::BTreeMap;
 
-use authing_emulator::{schema_problems, synthesize_value, Config, Emulator, SeedUser, Unemulated};
+#[path = "synthesized/prepare.rs"]
+mod prepare;
+
+use authing_emulator::{schema_problems, synthesize_value, Config, Emulator, Unemulated};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
 const DOCUMENT: &str = include_str!("../../../spec/management-openapi.json");
+const SUPPLEMENT: &str = include_str!("../../../spec/management-supplement.json");
+const OPERATIONS: usize = 511;
 const AK: &str = "ak-synth";
 const SK: &str = "sk-synth-secret-0123456789";
 const POOL: &str = "pool-synth";
@@ -19,18 +25,25 @@ const POOL: &str = "pool-synth";
 const REQUEST_SEED: u64 = 7;
 
 /// Operations with emulated behaviour (`x-authing-emulator: 1`); every other one must be
-/// synthesized. Keep in step with the emulator's handlers.
-const STATEFUL: &[&str] = &[
-    "V3ManagementController_getManagementToken",
-    "UsersManagementController_importOtp",
-    "UsersManagementController_getOtpSecretByUser",
-    "UsersManagementController_getUserMfaInfo",
-    "UsersManagementController_createUser",
-    "UsersManagementController_createUsersBatch",
-    "UsersManagementController_getUser",
-    "UsersManagementController_listUsers",
-    "UsersManagementController_listUsersLegacy",
-];
+/// synthesized.
+const STATEFUL: &[&str] = authing_emulator::operation::EMULATED;
+
+/// Authing's document with the supplement's paths and schemas added (the supplement only
+/// adds; the emulator's own merge refuses collisions).
+fn document() -> Value {
+    let mut doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+    let supplement: Value = serde_json::from_str(SUPPLEMENT).unwrap();
+    for (path, item) in supplement["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(doc["paths"][path].get(method).is_none(), "{method} {path}");
+            doc["paths"][path][method] = op.clone();
+        }
+    }
+    for (name, schema) in supplement["components"]["schemas"].as_object().unwrap() {
+        doc["components"]["schemas"][name] = schema.clone();
+    }
+    doc
+}
 
 struct Operation {
     id: String,
@@ -106,9 +119,10 @@ fn request(doc: &Value, op: &Operation, seed: u64) -> (String, Option<Value>) {
                     url::form_urlencoded::byte_serialize(text(&value).as_bytes()).collect();
                 path = path.replace(&format!("{{{name}}}"), &encoded);
             }
+            // Arrays as the Node SDK (and this project's SDK) send them: `name[]=a&name[]=b`.
             (_, Value::Array(items)) => {
                 for item in items {
-                    query.append_pair(name, &text(item));
+                    query.append_pair(&format!("{name}[]"), &text(item));
                 }
             }
             _ => {
@@ -225,75 +239,11 @@ impl Session {
     }
 }
 
-/// The ids of the users a stateful request refers to, so that they can be seeded.
-fn referenced_users(path: &str, body: Option<&Value>) -> Vec<String> {
-    let mut ids: Vec<String> = url::Url::parse(&format!("http://x{path}"))
-        .unwrap()
-        .query_pairs()
-        .filter(|(k, _)| k == "userId")
-        .map(|(_, v)| v.into_owned())
-        .collect();
-    for item in body
-        .and_then(|b| b["list"].as_array())
-        .into_iter()
-        .flatten()
-    {
-        if let Some(id) = item["userId"].as_str() {
-            ids.push(id.to_string());
-        }
-    }
-    ids.sort();
-    ids.dedup();
-    ids
-}
-
-/// Prepares the emulator and the request of a stateful operation; each starts from an empty
-/// store so that the order of operations does not matter.
-async fn prepare_stateful(session: &Session, op: &Operation, path: &str, body: &mut Option<Value>) {
-    let emu = session.emu();
-    emu.reset();
-    let users: Vec<SeedUser> = referenced_users(path, body.as_ref())
-        .into_iter()
-        .map(SeedUser::new)
-        .collect();
-    emu.seed(users.clone()).unwrap();
-    match op.id.as_str() {
-        // The document's example credentials are not the emulator's.
-        "V3ManagementController_getManagementToken" => {
-            *body = Some(json!({"accessKeyId": AK, "accessKeySecret": SK}));
-        }
-        // The emulator's list-users answers 501 to filters it cannot apply (its README says
-        // so); the document's examples include both.
-        "UsersManagementController_listUsers" => {
-            if let Some(Value::Object(map)) = body {
-                map.remove("advancedFilter");
-                map.remove("searchQuery");
-            }
-        }
-        // The document's examples make both list items the same user; the emulator refuses
-        // duplicates within a batch, as Authing does.
-        "UsersManagementController_createUsersBatch" => {
-            if let Some(list) = body.as_mut().and_then(|b| b["list"].as_array_mut()) {
-                list.truncate(1);
-            }
-        }
-        // Reading a secret back needs one bound first.
-        "UsersManagementController_getOtpSecretByUser" => {
-            for user in &users {
-                let import = json!({"list": [{"userId": user.user_id, "otp": {"secret": "JBSWY3DPEHPK3PXP"}}]});
-                let answer = session.post("/api/v3/import-otp", &import).await;
-                assert_eq!(answer.body["statusCode"], 200, "{}", answer.text);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[tokio::test]
 async fn every_operation_answers_a_valid_success() {
-    let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+    let doc = document();
     let operations = operations(&doc);
-    assert_eq!(operations.len(), 425);
+    assert_eq!(operations.len(), OPERATIONS);
     let session = Session::start(Unemulated::Synthesize).await;
 
     let mut failures: Vec<String> = Vec::new();
@@ -301,10 +251,10 @@ async fn every_operation_answers_a_valid_success() {
     let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
     let mut checked = 0;
     for op in &operations {
-        let (path, mut body) = request(&doc, op, REQUEST_SEED);
+        let (mut path, mut body) = request(&doc, op, REQUEST_SEED);
         let stateful = STATEFUL.contains(&op.id.as_str());
         if stateful {
-            prepare_stateful(&session, op, &path, &mut body).await;
+            prepare::prepare_stateful(&session, &op.id, &mut path, &mut body).await;
         }
         let answer = session.send(op.method.clone(), &path, body.as_ref()).await;
         let what = format!("{} {} {path}", op.id, op.method);
@@ -368,9 +318,12 @@ async fn every_operation_answers_a_valid_success() {
         failures.join("\n")
     );
     assert_eq!(by_marker.get("1"), Some(&STATEFUL.len()));
-    assert_eq!(by_marker.get("synthesized"), Some(&(425 - STATEFUL.len())));
+    assert_eq!(
+        by_marker.get("synthesized"),
+        Some(&(OPERATIONS - STATEFUL.len()))
+    );
     // Four operations document no response body (the emulator answers a bare envelope).
-    assert_eq!(checked, 421);
+    assert_eq!(checked, OPERATIONS - 4);
     session.shutdown().await;
 }
 
@@ -401,8 +354,8 @@ fn without_request_id(answer: &Answer) -> String {
 #[tokio::test]
 async fn answers_follow_the_request_and_still_need_credentials() {
     let session = Session::start(Unemulated::Synthesize).await;
-    let first = session.get("/api/v3/list-organizations?page=1").await;
-    let second = session.get("/api/v3/list-organizations?page=2").await;
+    let first = session.get("/api/v3/list-applications?page=1").await;
+    let second = session.get("/api/v3/list-applications?page=2").await;
     assert_eq!(first.marker, "synthesized");
     assert_ne!(
         without_request_id(&first),
@@ -413,7 +366,7 @@ async fn answers_follow_the_request_and_still_need_credentials() {
 
     let anonymous = session
         .http
-        .get(format!("{}/api/v3/list-organizations", session.base_url))
+        .get(format!("{}/api/v3/list-applications", session.base_url))
         .send()
         .await
         .unwrap();
@@ -429,7 +382,7 @@ async fn answers_follow_the_request_and_still_need_credentials() {
 #[tokio::test]
 async fn with_501_unemulated_operations_say_so_and_stateful_ones_work() {
     let session = Session::start(Unemulated::Status501).await;
-    let answer = session.get("/api/v3/list-organizations").await;
+    let answer = session.get("/api/v3/list-applications").await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.marker, "1");
     assert_eq!(answer.body["statusCode"], 501, "{}", answer.text);
@@ -475,7 +428,7 @@ async fn the_binary_takes_the_option() {
         .unwrap();
     let url = first.strip_prefix("listening on ").expect(&first);
     let session = Session::connect(url.to_string(), None).await;
-    let answer = session.get("/api/v3/list-organizations").await;
+    let answer = session.get("/api/v3/list-applications").await;
     assert_eq!(answer.body["statusCode"], 501, "{}", answer.text);
     child.kill().await.unwrap();
 }

@@ -4,9 +4,8 @@ use serde_json::{json, Value};
 
 use super::users::lookup;
 use super::{Call, Reply, USER_NOT_FOUND};
-use crate::auth;
 use crate::state::Inner;
-use crate::store::Otp;
+use crate::store::{now_ms, Otp};
 
 /// Atomic by design (an assumption, see README): if any user is unknown, nothing is stored.
 pub(super) fn import_otp(inner: &Inner, call: &Call<'_>) -> Reply {
@@ -23,7 +22,7 @@ pub(super) fn import_otp(inner: &Inner, call: &Call<'_>) -> Reply {
     let mut missing: Vec<String> = Vec::new();
     for item in &list {
         let id = item["userId"].as_str().unwrap_or_default();
-        if !store.users.contains_key(id) && !missing.iter().any(|m| m == id) {
+        if !store.users.contains(id) && !missing.iter().any(|m| m == id) {
             missing.push(id.to_string());
         }
     }
@@ -35,7 +34,7 @@ pub(super) fn import_otp(inner: &Inner, call: &Call<'_>) -> Reply {
         )
         .data(json!({ "notFoundUserIds": missing }));
     }
-    let now = auth::now_ms() as i64;
+    let now = now_ms();
     for item in &list {
         let id = item["userId"].as_str().unwrap_or_default();
         if let Some(user) = store.users.get_mut(id) {

@@ -1,10 +1,11 @@
-//! The route table, derived from the vendored OpenAPI document (request validation
-//! against the same document is in [`validate`]).
+//! The route table, derived from the vendored OpenAPI document merged with the supplement
+//! (see [`merge`]; request validation against the same document is in [`validate`]).
 //!
 //! The emulator does not hand-code its routes: every operation of the document is routable, so a
 //! client calling an operation that exists upstream but is not emulated gets a synthesized
 //! answer (or an explicit 501) instead of a 404 that would look like a client bug.
 
+mod merge;
 mod validate;
 
 use std::collections::HashMap;
@@ -13,8 +14,12 @@ use std::sync::{Arc, OnceLock};
 use http::Method;
 use serde_json::Value;
 
-/// The document is embedded so that the binary is self-contained.
+/// The documents are embedded so that the binary is self-contained.
 const DOCUMENT: &str = include_str!("../../../../spec/management-openapi.json");
+const SUPPLEMENT: &str = include_str!("../../../../spec/management-supplement.json");
+/// The generator's record of its fix-ups; its `not-required` lines are Authing's server
+/// facts that request validation follows.
+const FIXUPS_APPLIED: &str = include_str!("../../../../spec/fixups-applied.txt");
 
 #[derive(Debug)]
 pub struct Spec {
@@ -66,15 +71,26 @@ pub enum RouteMatch<'a> {
 /// emulator would slow down test suites that start many of them).
 pub fn spec() -> Arc<Spec> {
     static SPEC: OnceLock<Arc<Spec>> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        Arc::new(Spec::parse(DOCUMENT).expect("embedded OpenAPI document is valid"))
-    })
-    .clone()
+    SPEC.get_or_init(|| Arc::new(served_document().expect("embedded documents are valid")))
+        .clone()
+}
+
+/// Authing's document with the supplement merged in and the server's known leniencies applied.
+fn served_document() -> Result<Spec, String> {
+    let mut doc: Value = serde_json::from_str(DOCUMENT).map_err(|e| e.to_string())?;
+    let supplement: Value = serde_json::from_str(SUPPLEMENT).map_err(|e| e.to_string())?;
+    merge::merge_supplement(&mut doc, &supplement)?;
+    merge::relax_required(&mut doc, FIXUPS_APPLIED)?;
+    Spec::from_document(doc)
 }
 
 impl Spec {
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Spec, String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Spec::from_document(serde_json::from_str(text).map_err(|e| e.to_string())?)
+    }
+
+    pub fn from_document(doc: Value) -> Result<Spec, String> {
         let paths = doc
             .get("paths")
             .and_then(Value::as_object)
@@ -246,13 +262,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn document_has_all_operations() {
+    fn document_and_supplement_have_all_operations() {
         let spec = spec();
-        assert_eq!(spec.operations().len(), 425);
+        assert_eq!(
+            spec.operations().len(),
+            511,
+            "425 documented + 86 supplement"
+        );
         let mut ids: Vec<&str> = spec.operations().iter().map(|o| o.id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), 425, "operationIds are unique");
+        assert_eq!(ids.len(), 511, "operationIds are unique");
+        assert!(ids.binary_search(&"NodeSdk_addDevice").is_ok());
+        assert_eq!(
+            Spec::parse(DOCUMENT).unwrap().operations().len(),
+            425,
+            "the published document alone"
+        );
         for id in crate::operation::EMULATED {
             assert!(ids.binary_search(id).is_ok(), "{id} is not in the document");
         }

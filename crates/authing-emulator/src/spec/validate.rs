@@ -4,44 +4,41 @@
 use serde_json::Value;
 
 use super::{Operation, ParamIn, Spec};
+use crate::js::Js;
+use crate::query::Query;
 
 /// Validation stops collecting after this many problems; the first few are what a user needs.
 const MAX_REPORTED_ERRORS: usize = 5;
 
 impl Spec {
-    /// Checks query and path parameters against the operation's declarations.
+    /// Checks query and path parameters against the operation's declarations. The query is
+    /// Express's parse of it, so `ids[]=a` is the array `ids`.
     pub fn validate_params(
         &self,
         op: &Operation,
-        query: &[(String, String)],
+        query: &Query,
         path_params: &[(String, String)],
     ) -> Result<(), String> {
         let mut errors = Vec::new();
         for param in &op.params {
-            let values: Vec<&str> = match param.location {
-                ParamIn::Query => query
-                    .iter()
-                    .filter(|(k, _)| *k == param.name || *k == format!("{}[]", param.name))
-                    .map(|(_, v)| v.as_str())
-                    .collect(),
-                ParamIn::Path => path_params
-                    .iter()
-                    .filter(|(k, _)| *k == param.name)
-                    .map(|(_, v)| v.as_str())
-                    .collect(),
+            let (what, given) = match param.location {
+                ParamIn::Query => ("query parameter", query.get(&param.name).cloned()),
+                ParamIn::Path => (
+                    "path parameter",
+                    path_params
+                        .iter()
+                        .find(|(k, _)| *k == param.name)
+                        .map(|(_, v)| Js::Str(v.clone())),
+                ),
             };
-            let what = match param.location {
-                ParamIn::Query => "query parameter",
-                ParamIn::Path => "path parameter",
-            };
-            if values.is_empty() || values.iter().all(|v| v.is_empty()) {
+            let Some(given) = given.filter(|v| !blank(v)) else {
                 if param.required {
                     errors.push(format!("{what} {} is required", param.name));
                 }
                 continue;
-            }
+            };
             let schema = self.resolve(&param.schema);
-            let value = query_value(self, schema, &values);
+            let value = query_value(self, schema, &given);
             self.check(
                 schema,
                 &value,
@@ -125,15 +122,13 @@ impl Spec {
                 if kind == "integer" && n.fract() != 0.0 {
                     errors.push(format!("{subject} must be an integer"));
                 }
-                if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-                    if n < min {
-                        errors.push(format!("{subject} must not be less than {min}"));
-                    }
+                if schema["minimum"].as_f64().is_some_and(|min| n < min) {
+                    errors.push(out_of_range(path));
                 }
-                if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-                    if n > max {
-                        errors.push(format!("{subject} must not be greater than {max}"));
-                    }
+                if let Some(max) = schema["maximum"].as_f64().filter(|max| n > *max) {
+                    // Authing's message for `limit` above 50 (its Node SDK's tests); the same
+                    // wording is assumed for other bounded numbers.
+                    errors.push(format!("{} must less than {max}", leaf(path)));
                 }
             }
             "array" => {
@@ -141,17 +136,11 @@ impl Spec {
                     errors.push(format!("{subject} must be an array"));
                     return;
                 };
-                if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                    if (items.len() as u64) < min {
-                        errors.push(format!("{subject} must contain at least {min} elements"));
-                    }
-                }
-                if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-                    if items.len() as u64 > max {
-                        errors.push(format!(
-                            "{subject} must contain no more than {max} elements"
-                        ));
-                    }
+                let min = schema.get("minItems").and_then(Value::as_u64);
+                let max = schema.get("maxItems").and_then(Value::as_u64);
+                let count = items.len() as u64;
+                if min.is_some_and(|min| count < min) || max.is_some_and(|max| count > max) {
+                    errors.push(out_of_range(path));
                 }
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
@@ -199,9 +188,19 @@ impl Spec {
     }
 }
 
+/// An empty string, or an array of nothing but empty strings, counts as not given.
+fn blank(value: &Js) -> bool {
+    match value {
+        Js::Str(s) => s.is_empty(),
+        Js::Arr(items) => items.iter().all(blank),
+        _ => false,
+    }
+}
+
 /// Turns query strings into the JSON value the schema describes, so that one checker serves
-/// bodies and queries. Unparseable scalars stay strings and fail the type check.
-fn query_value(spec: &Spec, schema: &Value, values: &[&str]) -> Value {
+/// bodies and queries. Unparseable scalars stay strings and fail the type check; an array or
+/// object where a scalar is declared stays what it is and fails too.
+fn query_value(spec: &Spec, schema: &Value, given: &Js) -> Value {
     let scalar = |schema: &Value, raw: &str| -> Value {
         match spec.resolve(schema).get("type").and_then(Value::as_str) {
             Some("number") | Some("integer") => raw
@@ -217,20 +216,45 @@ fn query_value(spec: &Spec, schema: &Value, values: &[&str]) -> Value {
             _ => Value::String(raw.to_string()),
         }
     };
+    let item_value = |schema: &Value, item: &Js| match item {
+        Js::Str(s) => scalar(schema, s),
+        other => other.to_value(),
+    };
     if schema.get("type").and_then(Value::as_str) == Some("array") {
-        // Arrays arrive as repeated keys (`ids=a&ids=b`) or comma-separated (`ids=a,b`).
         let item = schema.get("items").unwrap_or(&Value::Null);
-        Value::Array(
-            values
-                .iter()
-                .flat_map(|v| v.split(','))
-                .filter(|v| !v.is_empty())
-                .map(|v| scalar(item, v))
-                .collect(),
-        )
+        match given {
+            // `ids[]=a&ids[]=b` (the Node SDK) and `ids=a&ids=b` (the Python SDK).
+            Js::Arr(items) => Value::Array(items.iter().map(|v| item_value(item, v)).collect()),
+            // A single `ids=a`, which Express reads as a string; `ids=a,b` split (assumption).
+            Js::Str(s) => Value::Array(
+                s.split(',')
+                    .filter(|v| !v.is_empty())
+                    .map(|v| scalar(item, v))
+                    .collect(),
+            ),
+            other => other.to_value(),
+        }
     } else {
-        scalar(schema, values[values.len() - 1])
+        item_value(schema, given)
     }
+}
+
+/// Authing's message for a value outside its bounds (a number below `minimum`, a list with
+/// too few items...), as its Node SDK's tests show it: `参数 <property> 格式错误`, naming
+/// the property (`limit` for `options.pagination.limit`, `page` for the query parameter).
+fn out_of_range(path: &str) -> String {
+    format!("参数 {} 格式错误", leaf(path))
+}
+
+/// The property a path ends with: `limit` for `options.pagination.limit`, `userIds` for
+/// `query parameter userIds`, `list` for `list[3]`.
+fn leaf(path: &str) -> &str {
+    path.rsplit(['.', ' '])
+        .next()
+        .unwrap_or(path)
+        .split('[')
+        .next()
+        .unwrap_or_default()
 }
 
 fn report(errors: Vec<String>) -> Result<(), String> {
@@ -263,6 +287,68 @@ mod tests {
         assert_eq!(
             spec.validate_body(&schema, &json!([])).unwrap_err(),
             "request body must be an object"
+        );
+    }
+
+    #[test]
+    fn array_parameters_in_every_form_express_reads() {
+        let spec = spec();
+        let op = spec
+            .operation("UsersManagementController_getUserBatch")
+            .unwrap();
+        for query in [
+            "userIds%5B%5D=a",
+            "userIds[]=a&userIds[]=b",
+            "userIds=a&userIds=b",
+            "userIds=a",
+            "userIds=a,b",
+        ] {
+            let query = crate::query::Query::parse(query);
+            assert_eq!(spec.validate_params(op, &query, &[]), Ok(()), "{query:?}");
+        }
+        let missing = crate::query::Query::parse("userIds[]=");
+        assert_eq!(
+            spec.validate_params(op, &missing, &[]).unwrap_err(),
+            "query parameter userIds is required"
+        );
+        let get_user = spec.operation("UsersManagementController_getUser").unwrap();
+        let array_for_string = crate::query::Query::parse("userId[]=a");
+        assert_eq!(
+            spec.validate_params(get_user, &array_for_string, &[])
+                .unwrap_err(),
+            "query parameter userId must be a string"
+        );
+    }
+
+    #[test]
+    fn properties_the_server_does_not_require_may_be_left_out() {
+        let spec = spec();
+        for (schema, body) in [
+            (
+                "CreateGroupReqDto",
+                json!({"code": "g", "name": "G", "description": "d"}),
+            ),
+            (
+                "CreateOrganizationReqDto",
+                json!({"organizationCode": "o", "organizationName": "O"}),
+            ),
+            (
+                "UpdateDepartmentReqDto",
+                json!({"organizationCode": "o", "departmentId": "d", "name": "n"}),
+            ),
+            ("UpdateRoleDto", json!({"code": "r", "newCode": "r2"})),
+            ("CreateTenantDto", json!({"name": "t"})),
+            ("CreateTenantUserReqDto", json!({"username": "u"})),
+        ] {
+            let schema = json!({"$ref": format!("#/components/schemas/{schema}")});
+            assert_eq!(spec.validate_body(&schema, &body), Ok(()), "{schema}");
+        }
+        // What stays required is still checked.
+        let schema = json!({"$ref": "#/components/schemas/CreateGroupReqDto"});
+        assert_eq!(
+            spec.validate_body(&schema, &json!({"code": "g", "description": "d"}))
+                .unwrap_err(),
+            "name is required"
         );
     }
 }
