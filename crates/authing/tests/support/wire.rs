@@ -24,7 +24,12 @@ const PER_REQUEST: &[&str] = &["date", "x-authing-signature-nonce"];
 
 /// Every way `ours` differs from `node`, one line each; none when they are the same
 /// request. `node_qs` and `our_qs` are the two queries as Express's `qs` read them.
-pub fn differences(node: &Recorded, node_qs: &Value, ours: &Recorded, our_qs: &Value) -> Vec<String> {
+pub fn differences(
+    node: &Recorded,
+    node_qs: &Value,
+    ours: &Recorded,
+    our_qs: &Value,
+) -> Vec<String> {
     let mut out = Vec::new();
     if node.method != ours.method {
         out.push(format!("method: Node {}, we {}", node.method, ours.method));
@@ -60,7 +65,13 @@ fn is_signed(name: &str) -> bool {
 
 /// What the server reads (the `qs` reading, key by key), then the wire form where the
 /// readings agree but the pairs do not (`key[]=a` against `key=a&key=b` read alike).
-fn query_differences(node: &Recorded, node_qs: &Value, ours: &Recorded, our_qs: &Value, out: &mut Vec<String>) {
+fn query_differences(
+    node: &Recorded,
+    node_qs: &Value,
+    ours: &Recorded,
+    our_qs: &Value,
+    out: &mut Vec<String>,
+) {
     let empty = serde_json::Map::new();
     let (n, o) = (
         node_qs.as_object().unwrap_or(&empty),
@@ -72,7 +83,11 @@ fn query_differences(node: &Recorded, node_qs: &Value, ours: &Recorded, our_qs: 
         let (nv, ov) = (n.get(key), o.get(key));
         if nv != ov {
             read_apart.insert(key.clone());
-            out.push(format!("query {key}: Node {}, we {}", json_or_none(nv), json_or_none(ov)));
+            out.push(format!(
+                "query {key}: Node {}, we {}",
+                json_or_none(nv),
+                json_or_none(ov)
+            ));
         }
     }
     let (n, o) = (multimap(&node.query), multimap(&ours.query));
@@ -120,13 +135,22 @@ fn body_differences(node: &str, ours: &str, out: &mut Vec<String>) {
     match (node.is_empty(), ours.is_empty()) {
         (true, true) => return,
         (false, true) | (true, false) => {
-            let show = |b: &str| if b.is_empty() { "none".to_string() } else { b.to_string() };
+            let show = |b: &str| {
+                if b.is_empty() {
+                    "none".to_string()
+                } else {
+                    b.to_string()
+                }
+            };
             out.push(format!("body: Node {}, we {}", show(node), show(ours)));
             return;
         }
         (false, false) => {}
     }
-    match (serde_json::from_str::<Value>(node), serde_json::from_str::<Value>(ours)) {
+    match (
+        serde_json::from_str::<Value>(node),
+        serde_json::from_str::<Value>(ours),
+    ) {
         (Ok(n), Ok(o)) => json_differences("", Some(&n), Some(&o), out),
         _ => out.push(format!("body (not both JSON): Node {node}, we {ours}")),
     }
@@ -147,7 +171,11 @@ fn json_differences(at: &str, node: Option<&Value>, ours: Option<&Value>, out: &
         }
         (n, o) if n != o => {
             let at = if at.is_empty() { "/" } else { at };
-            out.push(format!("body {at}: Node {}, we {}", json_or_none(n), json_or_none(o)));
+            out.push(format!(
+                "body {at}: Node {}, we {}",
+                json_or_none(n),
+                json_or_none(o)
+            ));
         }
         _ => {}
     }
@@ -161,7 +189,10 @@ pub fn signature_verifies(r: &Recorded, key_id: &str, secret: &str) -> Result<()
     let params = authing::signature::params(&r.method, Some(&r.query), Some(r.body.as_bytes()));
     let headers = r.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
     let sts = authing::signature::string_to_sign(&r.method, headers, &r.path, &params);
-    let want = format!("authing {key_id}:{}", authing::signature::sign(secret, &sts));
+    let want = format!(
+        "authing {key_id}:{}",
+        authing::signature::sign(secret, &sts)
+    );
     match r.headers.get("authorization") {
         Some(got) if *got == want => Ok(()),
         _ => Err(format!("our rules sign {:?}", sts)),
