@@ -243,7 +243,7 @@ async fn the_node_sdk_and_we_send_the_same_requests() {
         }
     }
     for ((difference, why), n) in by_config {
-        println!("    in {n} cases: {difference} ({why})");
+        println!("    {difference}, {n} of {} cases ({why})", cases.len());
     }
     for f in &failures {
         println!("FAILED {f}");

@@ -53,8 +53,9 @@ pub fn everywhere(case: &Case) -> Vec<Expected> {
         out.push(Expected {
             difference: format!("header x-authing-app-id: Node {tenant}, we none"),
             why: "the Node SDK 4.0.1 sends its `tenantId` option as x-authing-app-id (the \
-                  application header of its authentication client); the document and the \
-                  Go SDK name the tenant header x-authing-app-tenant-id, which we send",
+                  header Authing's authentication clients use for an application id); the \
+                  document and the Go SDK name the tenant header x-authing-app-tenant-id, \
+                  which we send",
         });
         out.push(Expected {
             difference: format!("header x-authing-app-tenant-id: Node none, we {tenant}"),
