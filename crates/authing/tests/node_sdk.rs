@@ -3,16 +3,17 @@
 //! Each case (`support/node_cases.rs`: the hand-written ones of
 //! `support/node_sdk_cases.json`, then every other supplement operation with the
 //! document's examples) names an operation (our method and the Node SDK's) and the
-//! arguments as the Node SDK takes them. Our side sends them
-//! through the typed builders (the operation table's `call`, so our types must be able
-//! to say them) in signature mode to a recorder; `scripts/interop-node.sh record` calls
+//! arguments as the Node SDK takes them. Our side sends them through the typed builders
+//! (the operation table's `call`, so our types must be able to say them) in signature
+//! mode to a recorder; `scripts/interop-node.sh record` calls
 //! authing-node-sdk 4.0.1, installed from the npm registry, against its own recorder.
 //! The two requests are compared as Authing's server reads them (`support/wire.rs`):
 //! method, path, query (as Express's `qs` reads it, and as decoded pairs), body (as JSON
 //! values, numbers as sent), and the headers that enter the signature; and the Node
 //! SDK's signature must verify under our signer's rules.
 //!
-//! Every difference is either listed below with its reason or fails the test, and a
+//! Every difference is either listed in `support/node_expected.rs` with its reason or
+//! fails the test, and a
 //! listed difference that no longer shows fails it too. Without node and npm the test
 //! fails saying so, as scripts/test.sh does without python3: it is part of the tests.
 
@@ -296,4 +297,30 @@ fn judge(doc: &Value, case: &Case, found: &[String], failures: &mut Vec<String>)
         }
     }
     lines
+}
+
+/// The comparison itself sees each kind of difference the test relies on it for.
+#[test]
+fn the_comparison_names_each_difference() {
+    let request = |path: &str, query: &str, body: &str, lang: &str| Recorded {
+        method: "POST".into(),
+        path: path.into(),
+        query: query.into(),
+        headers: [("x-authing-lang".to_string(), lang.to_string())].into(),
+        body: body.into(),
+    };
+    let node = request("/a", "ids[]=1&ids[]=2", r#"{"n":1000,"o":{"k":"v"}}"#, "zh-CN");
+    let qs = serde_json::json!({"ids": ["1", "2"]});
+    assert!(wire::differences(&node, &qs, &node.clone(), &qs).is_empty());
+    let ours = request("/b", "ids=1&ids=2", r#"{"o":{"k":"w"},"n":1000.0}"#, "en-US");
+    assert_eq!(
+        wire::differences(&node, &qs, &ours, &qs),
+        [
+            "path: Node /a, we /b",
+            "query wire form of ids (read alike): Node ids[]=1&ids[]=2, we ids=1&ids=2",
+            "body /n: Node 1000, we 1000.0",
+            "body /o/k: Node \"v\", we \"w\"",
+            "header x-authing-lang: Node zh-CN, we en-US",
+        ]
+    );
 }
