@@ -8,13 +8,16 @@
 //! checked-in file is stale or was edited by hand.
 
 mod deprecated;
+mod document;
 mod fixups;
 mod generated_code;
 mod merge;
+mod msrv;
 mod nullable;
 mod operation_table;
 mod paging;
 mod postprocess;
+mod provenance;
 mod supplement;
 
 use anyhow::{bail, Context, Result};
@@ -34,38 +37,41 @@ const HEADER: &str = "\
 // fix-ups in xtask/src/fixups/. DO NOT EDIT: change the fix-ups and regenerate.
 ";
 
+/// What `generate` reads, and what it does with the result.
+struct Options {
+    /// The checkout whose spec/ is read and whose files are written or checked.
+    root: PathBuf,
+    /// `--spec FILE`: another revision of the document instead of the vendored one.
+    spec: Option<PathBuf>,
+    /// `--out DIR`: write the generated files under DIR instead of `root`.
+    out: Option<PathBuf>,
+    check: bool,
+    /// `--dry-run`: generate in memory, report the counts, write nothing.
+    dry_run: bool,
+    /// `--no-supplement`: the document alone, without spec/management-supplement.json
+    /// (derived against the vendored revision, it need not fit another one).
+    no_supplement: bool,
+    verbose: bool,
+}
+
+const USAGE: &str = "usage: cargo xtask generate [--check | --dry-run | --out DIR] \
+                     [--spec FILE] [--no-supplement] [--root DIR] [-v]
+       cargo xtask msrv   (the workspace's rust-version is what Cargo.lock needs)";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: cargo xtask generate [--check] [-v] [--root DIR]";
     let result = match args.first().map(String::as_str) {
-        Some("generate") => {
-            let mut check = false;
-            let mut verbose = false;
-            // --root: another checkout to work on (the gate's own test uses a copy).
-            let mut root = workspace_root();
-            let mut rest = args[1..].iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "--check" => check = true,
-                    "-v" | "--verbose" => verbose = true,
-                    "--root" => match rest.next() {
-                        Some(dir) => root = PathBuf::from(dir),
-                        None => {
-                            eprintln!("--root needs a directory\n{usage}");
-                            return ExitCode::from(2);
-                        }
-                    },
-                    bad => {
-                        eprintln!("unknown argument {bad}\n{usage}");
-                        return ExitCode::from(2);
-                    }
-                }
+        Some("msrv") if args.len() == 1 => msrv::check(&workspace_root()),
+        Some("generate") => match generate_options(&args[1..]) {
+            Ok(opts) => generate(&opts),
+            Err(e) => {
+                eprintln!("{e}\n{USAGE}");
+                return ExitCode::from(2);
             }
-            generate(&root, check, verbose)
-        }
+        },
         Some("supplement") => supplement::main(&args[1..], workspace_root()),
         _ => {
-            eprintln!("{usage}");
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -78,6 +84,47 @@ fn main() -> ExitCode {
     }
 }
 
+fn generate_options(args: &[String]) -> std::result::Result<Options, String> {
+    let mut opts = Options {
+        // --root: another checkout to work on (the gate's own test uses a copy).
+        root: workspace_root(),
+        spec: None,
+        out: None,
+        check: false,
+        dry_run: false,
+        no_supplement: false,
+        verbose: false,
+    };
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = || {
+            rest.next()
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--check" => opts.check = true,
+            "--dry-run" => opts.dry_run = true,
+            "--no-supplement" => opts.no_supplement = true,
+            "-v" | "--verbose" => opts.verbose = true,
+            "--root" => opts.root = value()?,
+            "--spec" => opts.spec = Some(value()?),
+            "--out" => opts.out = Some(value()?),
+            bad => return Err(format!("unknown argument {bad}")),
+        }
+    }
+    let modes = [opts.check, opts.dry_run, opts.out.is_some()];
+    match modes.iter().filter(|m| **m).count() {
+        0 if opts.spec.is_some() || opts.no_supplement => {
+            // Another revision's code next to the vendored document would leave spec/
+            // and the generated crate disagreeing.
+            Err("--spec and --no-supplement need --check, --dry-run or --out DIR".into())
+        }
+        0 | 1 => Ok(opts),
+        _ => Err("--check, --dry-run and --out exclude each other".into()),
+    }
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -85,15 +132,45 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
-    let raw =
-        std::fs::read_to_string(root.join(SPEC)).with_context(|| format!("reading {SPEC}"))?;
-    let mut doc: Value = serde_json::from_str(&raw).with_context(|| format!("parsing {SPEC}"))?;
-    let mut report = merge::apply(root, &mut doc)?;
+fn generate(opts: &Options) -> Result<()> {
+    let root = opts.root.as_path();
+    let spec_file = opts.spec.clone().unwrap_or_else(|| root.join(SPEC));
+    let raw = std::fs::read_to_string(&spec_file)
+        .with_context(|| format!("reading {}", spec_file.display()))?;
+    let mut doc = document::parse_json(&raw, &spec_file)?;
+    let provenance = match opts.spec {
+        None => provenance::Provenance::vendored(root, raw.as_bytes())?,
+        Some(_) => provenance::Provenance::given(raw.as_bytes()),
+    };
+    let mut report = if opts.no_supplement {
+        merge::Report::new()
+    } else {
+        merge::apply(root, &mut doc).with_context(|| match opts.spec {
+            // The supplement is derived against the vendored revision; an older one
+            // lacks schemas it refers to.
+            Some(_) => {
+                "the supplement does not fit this revision; --no-supplement \
+                        generates the document alone"
+            }
+            None => "the supplement does not fit the vendored document",
+        })?
+    };
     let original = doc.clone();
     let upstream_count = count_operations(&doc);
 
-    report.extend(fixups::apply(&mut doc)?);
+    let absent = match opts.spec {
+        None => fixups::Absent::Fails,
+        Some(_) => fixups::Absent::Noted,
+    };
+    let fixups::Applied {
+        report: changes,
+        notes,
+    } = fixups::apply(&mut doc, absent)
+        .with_context(|| format!("{} cannot be generated", spec_file.display()))?;
+    report.extend(changes);
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     let upstream_ops = operation_ids(&doc);
     if upstream_ops.len() != upstream_count {
         bail!(
@@ -101,8 +178,8 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
             upstream_ops.len()
         );
     }
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(doc.clone()).context("the fixed-up document is not OpenAPI 3.0")?;
+    let spec = document::openapi(&doc)
+        .map_err(|e| anyhow::anyhow!("a fix-up made the document invalid at {e}"))?;
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -119,13 +196,14 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         .generate_tokens(&spec)
         .map_err(|e| anyhow::anyhow!("progenitor failed: {e}"))?;
     let envelopes = envelope_impls(&doc);
+    let provenance = provenance.tokens();
     let mut file: syn::File =
-        syn::parse2(quote!(#tokens #envelopes)).context("parsing generated tokens")?;
+        syn::parse2(quote!(#tokens #envelopes #provenance)).context("parsing generated tokens")?;
     let decoders = postprocess::named_decode_errors(&mut file);
     let paged = paging::add_impls(&mut file, &doc, &original)?;
     let nullable = nullable::request_containers(&mut file)?;
     let report_text = render_report(&report, &paged, &nullable);
-    if verbose {
+    if opts.verbose {
         eprint!("{report_text}");
     }
     let code = format!("{HEADER}\n{}", prettyplease::unparse(&file));
@@ -159,7 +237,9 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         (GENERATED, code),
         (OPERATION_TABLE, table),
     ];
-    if check {
+    if opts.dry_run {
+        eprintln!("--dry-run: nothing written");
+    } else if opts.check {
         let mut stale = Vec::new();
         for (path, want) in &outputs {
             let have = std::fs::read_to_string(root.join(path)).unwrap_or_default();
@@ -187,9 +267,14 @@ fn generate(root: &Path, check: bool, verbose: bool) -> Result<()> {
         }
         eprintln!("generated files are up to date");
     } else {
+        let out = opts.out.as_deref().unwrap_or(root);
         for (path, content) in &outputs {
-            std::fs::write(root.join(path), content).with_context(|| format!("writing {path}"))?;
-            eprintln!("wrote {path}");
+            let to = out.join(path);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&to, content).with_context(|| format!("writing {}", to.display()))?;
+            eprintln!("wrote {}", to.display());
         }
     }
     Ok(())

@@ -20,7 +20,7 @@ const FILES: &[&str] = &[
 
 fn copy_checkout(to: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    for f in FILES {
+    for f in FILES.iter().chain(&["spec/SOURCE.txt"]) {
         std::fs::create_dir_all(to.join(f).parent().unwrap()).unwrap();
         std::fs::copy(root.join(f), to.join(f)).unwrap();
     }

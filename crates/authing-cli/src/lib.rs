@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 
 pub mod base32;
+pub mod duplicates;
 pub mod engine;
 pub mod input;
 pub mod journal;
-pub mod ratelimit;
+pub mod lock;
+pub mod pacing;
 pub mod record;
 pub mod report;
 pub mod service;

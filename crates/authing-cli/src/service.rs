@@ -1,20 +1,22 @@
 //! The four Authing calls the import makes, as the [`Api`] the engine talks to, with
 //! errors sorted into what the engine does about them ([`classify`]). [`Service`] is
-//! the real one: `authing::ManagementClient` paced by the rate limiter.
+//! the real one: `authing::ManagementClient`.
 //!
-//! Retries happen inside the client, by `authing`'s one retry table. Every call made
-//! here is idempotent (importing the same secret again leaves the same state; the
-//! others read), so the client retries every transient failure: an error classified
-//! [`Failure::Unavailable`] has been retried as far as the client's retry policy
-//! allows.
+//! Each call here is **one attempt**: the client is built with its retries off
+//! ([`Service::client_retry`]) and the engine runs the attempt loop, because only it
+//! can release a request's concurrency slot while the retry waits and slow every
+//! request down when Authing throttles one (see `crate::pacing`). Which failures are
+//! sent again is still decided by `authing`'s one retry table
+//! ([`authing::Error::retry`]) for the call's idempotency ([`authing::is_idempotent`]);
+//! every call made here is idempotent (importing the same secret again leaves the same
+//! state; the others read).
 
-use std::sync::Arc;
+use std::time::Duration;
 
 use authing::types::GetUserUserIdType;
-use authing::{ManagementClient, OtpImport, ResultExt, Retry, Secret};
+use authing::{ManagementClient, OtpImport, ResultExt, RetryConfig, Secret};
 use futures::future::BoxFuture;
 
-use crate::ratelimit::RateLimiter;
 use crate::record::{IdKind, Identifier};
 
 /// Why a call failed, by what the engine should do about it.
@@ -24,13 +26,26 @@ pub enum Failure {
     NotFound(String),
     /// Authing rejected the request's content (statusCode 400/413/422): bisect.
     Rejected(String),
-    /// Throttled, unavailable or unreachable, and still so once the client's retries
-    /// gave up.
+    /// This attempt failed in a way the retry table allows to send again.
+    Transient(Transient),
+    /// Still transient when the engine's attempts ran out (the message says how
+    /// many were made).
     Unavailable(String),
     /// The access key was refused or lacks permission: stop everything.
     Auth(String),
     /// Anything else (unexpected status, undecodable answer).
     Other(String),
+}
+
+/// A failed attempt that may be sent again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transient {
+    pub message: String,
+    /// Refused for the rate limit (HTTP or statusCode 429): nothing was applied, and
+    /// everyone should slow down.
+    pub throttled: bool,
+    /// The answer's `Retry-After`.
+    pub retry_after: Option<Duration>,
 }
 
 impl Failure {
@@ -41,6 +56,7 @@ impl Failure {
             | Failure::Unavailable(m)
             | Failure::Auth(m)
             | Failure::Other(m) => m,
+            Failure::Transient(t) => &t.message,
         }
     }
 
@@ -50,14 +66,19 @@ impl Failure {
     }
 }
 
-/// Sorts an error of one of this module's (idempotent) calls.
-pub fn classify(e: &authing::Error) -> Failure {
+/// Sorts an error of one attempt of a call (`idempotent`: whether the call may be
+/// repeated after an attempt that may have been applied).
+pub fn classify(e: &authing::Error, idempotent: bool) -> Failure {
     let message = e.to_string();
     // Transient first: `authing::Error::Auth` also wraps a token request that failed
     // with 503 or a timeout, and `is_auth()` is true for it, but that is Authing being
     // unavailable, not the key being refused.
-    if e.retry() != Retry::Never {
-        Failure::Unavailable(message)
+    if e.retry().allows(idempotent) {
+        Failure::Transient(Transient {
+            message,
+            throttled: e.is_throttled(),
+            retry_after: e.retry_after(),
+        })
     } else if e.is_auth() || e.status_code() == Some(403) || e.http_status() == Some(403) {
         Failure::Auth(message)
     } else if e.api_code() == Some(2004) || e.status_code() == Some(404) {
@@ -65,6 +86,11 @@ pub fn classify(e: &authing::Error) -> Failure {
     } else if matches!(e.status_code(), Some(400 | 413 | 422)) || e.http_status() == Some(413) {
         // 413 too: a smaller batch may pass, so splitting is the right response.
         Failure::Rejected(message)
+    } else if e.retry() != authing::Retry::Never {
+        // Transient, but not safe to repeat for this call: it may have been applied.
+        Failure::Unavailable(format!(
+            "{message} (1 attempt; not repeated: it may have been applied)"
+        ))
     } else {
         Failure::Other(message)
     }
@@ -85,31 +111,41 @@ pub trait Api: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<Secret>, Failure>>;
 }
 
-/// The client and the pacer, shared by all workers.
+/// The client, shared by all workers.
 #[derive(Clone)]
 pub struct Service {
     client: ManagementClient,
-    limiter: Arc<RateLimiter>,
+}
+
+/// Whether each call may be repeated after an attempt that may have been applied,
+/// by the SDK's rule.
+fn idempotent(method: &str, operation: &str) -> bool {
+    authing::is_idempotent(method, operation)
 }
 
 impl Service {
-    pub fn new(client: ManagementClient, max_rps: u32) -> Self {
-        Self {
-            client,
-            limiter: Arc::new(RateLimiter::new(max_rps)),
-        }
+    /// `client` should be built with [`Service::client_retry`]: the engine runs the
+    /// attempt loop.
+    pub fn new(client: ManagementClient) -> Self {
+        Self { client }
+    }
+
+    /// The client's own retry policy for the import: none (one attempt per call; a
+    /// refused token is still renewed once).
+    pub fn client_retry() -> RetryConfig {
+        RetryConfig::disabled()
     }
 }
 
 impl Api for Service {
     fn check_credentials(&self) -> BoxFuture<'_, Result<(), Failure>> {
         Box::pin(async move {
-            self.limiter.acquire().await;
+            let idempotent = idempotent("POST", "get_management_token");
             self.client
                 .check_credentials()
                 .await
-                .map_err(|e| match classify(&e) {
-                    Failure::Unavailable(m) => Failure::Unavailable(m),
+                .map_err(|e| match classify(&e, idempotent) {
+                    f @ (Failure::Transient(_) | Failure::Unavailable(_)) => f,
                     Failure::Other(m) if matches!(e, authing::Error::Config(_)) => {
                         Failure::Other(m)
                     }
@@ -120,13 +156,12 @@ impl Api for Service {
 
     fn import<'a>(&'a self, items: &'a [OtpImport]) -> BoxFuture<'a, Result<(), Failure>> {
         Box::pin(async move {
-            self.limiter.acquire().await;
             tracing::debug!(records = items.len(), "import-otp");
             self.client
                 .import_otp(items)
                 .await
                 .map(drop)
-                .map_err(|e| classify(&e))
+                .map_err(|e| classify(&e, idempotent("POST", "import_otp")))
         })
     }
 
@@ -139,7 +174,6 @@ impl Api for Service {
                 IdKind::Phone => GetUserUserIdType::Phone,
                 IdKind::ExternalId => GetUserUserIdType::ExternalId,
             };
-            self.limiter.acquire().await;
             let result = self
                 .client
                 .api()
@@ -153,7 +187,7 @@ impl Api for Service {
                 Ok(user) => user.data.user_id.map(Some).ok_or_else(|| {
                     Failure::Other("get_user answered a user without userId".to_string())
                 }),
-                Err(e) => match classify(&e) {
+                Err(e) => match classify(&e, idempotent("GET", "get_user")) {
                     Failure::NotFound(_) => Ok(None),
                     other => Err(other),
                 },
@@ -166,11 +200,10 @@ impl Api for Service {
         user_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Secret>, Failure>> {
         Box::pin(async move {
-            self.limiter.acquire().await;
             self.client
                 .get_otp_secret(user_id)
                 .await
-                .map_err(|e| classify(&e))
+                .map_err(|e| classify(&e, idempotent("GET", "get_otp_secret_by_user")))
         })
     }
 }
@@ -190,9 +223,14 @@ mod tests {
         })
     }
 
+    fn classify_idempotent(e: &Error) -> Failure {
+        classify(e, true)
+    }
+
     fn kind(f: Failure) -> &'static str {
         match f {
             Failure::NotFound(_) => "not found",
+            Failure::Transient(_) => "transient",
             Failure::Rejected(_) => "rejected",
             Failure::Unavailable(_) => "unavailable",
             Failure::Auth(_) => "auth",
@@ -201,7 +239,27 @@ mod tests {
     }
 
     #[test]
-    fn transient_failures_are_unavailability() {
+    fn the_sdk_table_decides_what_is_sent_again() {
+        // statusCode 500 in an HTTP 200: sent again only for an idempotent call.
+        let business_500 = api(200, 500, None);
+        assert_eq!(kind(classify(&business_500, true)), "transient");
+        let once = classify(&business_500, false);
+        assert_eq!(kind(once.clone()), "unavailable");
+        assert!(once.message().contains("1 attempt"), "{once:?}");
+        assert!(idempotent("POST", "import_otp"));
+        // Throttling is flagged, so the pacer slows everyone down.
+        match classify(&api(429, 429, None), true) {
+            Failure::Transient(t) => assert!(t.throttled),
+            other => panic!("{other:?}"),
+        }
+        match classify(&api(200, 503, None), true) {
+            Failure::Transient(t) => assert!(!t.throttled),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn transient_failures_may_be_sent_again() {
         for e in [
             api(200, 429, None),
             api(200, 500, None),
@@ -209,6 +267,7 @@ mod tests {
             Error::Http {
                 status: 502,
                 api: None,
+                retry_after: None,
             },
             Error::Transport {
                 kind: TransportKind::Timeout,
@@ -216,7 +275,7 @@ mod tests {
                 cause: None,
             },
         ] {
-            assert_eq!(kind(classify(&e)), "unavailable", "{e:?}");
+            assert_eq!(kind(classify_idempotent(&e)), "transient", "{e:?}");
         }
     }
 
@@ -225,13 +284,21 @@ mod tests {
         let outage = Error::Auth(Box::new(Error::Http {
             status: 503,
             api: None,
+            retry_after: Some(std::time::Duration::from_secs(2)),
         }));
-        assert_eq!(kind(classify(&outage)), "unavailable");
-        let refused = Error::Auth(Box::new(api(200, 401, Some(2001))));
-        assert_eq!(kind(classify(&refused)), "auth");
-        assert_eq!(kind(classify(&api(200, 403, None))), "auth");
         assert_eq!(
-            kind(classify(&api(200, 400, Some(1302)))),
+            classify_idempotent(&outage),
+            Failure::Transient(Transient {
+                message: outage.to_string(),
+                throttled: false,
+                retry_after: Some(std::time::Duration::from_secs(2)),
+            })
+        );
+        let refused = Error::Auth(Box::new(api(200, 401, Some(2001))));
+        assert_eq!(kind(classify_idempotent(&refused)), "auth");
+        assert_eq!(kind(classify_idempotent(&api(200, 403, None))), "auth");
+        assert_eq!(
+            kind(classify_idempotent(&api(200, 400, Some(1302)))),
             "auth",
             "signature apiCode"
         );
@@ -239,7 +306,7 @@ mod tests {
 
     #[test]
     fn record_specific_failures_are_bisected() {
-        let not_found = classify(&api(200, 404, Some(2004)));
+        let not_found = classify_idempotent(&api(200, 404, Some(2004)));
         assert_eq!(kind(not_found.clone()), "not found");
         assert!(not_found.is_record_specific());
         for e in [
@@ -248,13 +315,14 @@ mod tests {
             Error::Http {
                 status: 413,
                 api: None,
+                retry_after: None,
             },
         ] {
-            let f = classify(&e);
+            let f = classify_idempotent(&e);
             assert_eq!(kind(f.clone()), "rejected", "{e:?}");
             assert!(f.is_record_specific());
         }
-        let other = classify(&api(200, 409, None));
+        let other = classify_idempotent(&api(200, 409, None));
         assert_eq!(kind(other.clone()), "other");
         assert!(!other.is_record_specific());
         assert_eq!(other.message(), "Authing answered statusCode 409: m");

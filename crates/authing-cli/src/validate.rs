@@ -19,6 +19,9 @@ use crate::record::{IdKind, Identifier, Problem, RawRecord, Secret};
 /// which still work, so 80 is the hard floor and below 128 is a warning.
 pub const MIN_SECRET_BITS: usize = 80;
 pub const RECOMMENDED_SECRET_BITS: usize = 128;
+/// No authenticator issues more than 512 bits (SHA-512's block); past 1024 the
+/// "secret" is a corrupted export, not a key.
+pub const MAX_SECRET_BITS: usize = 1024;
 
 /// A record that may be sent.
 #[derive(Debug, Clone)]
@@ -88,6 +91,11 @@ pub fn check(raw: RawRecord) -> Checked {
             }
             None
         }
+        // Measured before anything is decoded or copied: a 10 MB "secret" must not be.
+        Some(secret) if secret.expose_secret().len() > MAX_SECRET_TEXT => {
+            problems.push(too_long(line));
+            None
+        }
         Some(secret) => {
             let normalized = Secret::new(base32::normalize(secret.expose_secret()));
             match base32::decode(normalized.expose_secret()) {
@@ -100,7 +108,10 @@ pub fn check(raw: RawRecord) -> Checked {
                     // The decoded key is a secret too; `zeroize` writes the zeros in a
                     // way the compiler may not remove as a dead store.
                     bytes.zeroize();
-                    if bits < MIN_SECRET_BITS {
+                    if bits > MAX_SECRET_BITS {
+                        problems.push(too_long(line));
+                        None
+                    } else if bits < MIN_SECRET_BITS {
                         problems.push(Problem::new(
                             line,
                             "secret",
@@ -183,6 +194,18 @@ pub fn check(raw: RawRecord) -> Checked {
     }
 }
 
+/// The longest secret text looked at: 1024 bits of base32 with generous room for the
+/// spaces and padding `normalize` removes.
+const MAX_SECRET_TEXT: usize = 4 * MAX_SECRET_BITS / 5;
+
+fn too_long(line: u64) -> Problem {
+    Problem::new(
+        line,
+        "secret",
+        format!("too long: more than {MAX_SECRET_BITS} bits (a corrupted export?)"),
+    )
+}
+
 fn check_identifier(line: u64, id: &Identifier, problems: &mut Vec<Problem>) -> bool {
     let field = id.kind.field();
     let before = problems.len();
@@ -230,8 +253,10 @@ fn check_number(
     }
 }
 
-/// Finds records that name the same user. Remembers a 128-bit hash of each
-/// identifier (not the identifier), so memory stays small on large files.
+/// Finds records that name the same user as they come (the sending pass's check of
+/// resolved user ids). Remembers a 128-bit hash of each identifier (not the
+/// identifier); the validation pass uses [`crate::duplicates`] instead, whose memory
+/// does not grow with the file.
 #[derive(Debug, Default)]
 pub struct Dedup {
     first_line: HashMap<u128, u64>,
@@ -315,6 +340,19 @@ mod tests {
         assert!(!p[0].reason.contains("JBSW"));
         let c = check(raw(3, Some((IdKind::UserId, "u1")), None));
         assert_eq!(c.result.unwrap_err()[0].reason, "missing");
+        // 1024 bits pass, more do not, and a 10 MB "secret" is refused unread.
+        let max = crate::base32::encode(&[7u8; MAX_SECRET_BITS / 8]);
+        assert!(check(raw(3, Some((IdKind::UserId, "u1")), Some(&max)))
+            .result
+            .is_ok());
+        let over = crate::base32::encode(&[7u8; MAX_SECRET_BITS / 8 + 5]);
+        for text in [over, "A".repeat(10 << 20)] {
+            let p = check(raw(3, Some((IdKind::UserId, "u1")), Some(&text)))
+                .result
+                .unwrap_err();
+            assert_eq!((p[0].line, p[0].field.as_str()), (3, "secret"));
+            assert!(p[0].reason.starts_with("too long"), "{p:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod auth;
 mod fault_rules;
 mod faults;
 mod handlers;
+mod idle;
 mod js;
 pub mod operation;
 mod query;
@@ -65,6 +66,10 @@ pub struct Config {
     pub signature_skew: Duration,
     /// What operations without emulated behaviour answer (default: a synthesized success).
     pub unemulated: Unemulated,
+    /// A connection on which no byte moves for this long while the server waits to
+    /// read or write is closed: idle keep-alive connections, requests sent halfway,
+    /// answers not read (default 30 s).
+    pub idle_timeout: Duration,
     /// Requests the request log keeps (default 1000; 0 turns it off).
     pub request_log_capacity: usize,
     /// Saved state: loaded at start when the file exists, written by [`Emulator::close`] (and
@@ -86,6 +91,7 @@ impl Default for Config {
             max_body_bytes: 10 * 1024 * 1024,
             signature_skew: Duration::from_secs(15 * 60),
             unemulated: Unemulated::default(),
+            idle_timeout: Duration::from_secs(30),
             request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
             state_file: None,
         }
@@ -110,6 +116,7 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("signature_skew", &self.signature_skew)
             .field("unemulated", &self.unemulated)
+            .field("idle_timeout", &self.idle_timeout)
             .field("request_log_capacity", &self.request_log_capacity)
             .field("state_file", &self.state_file)
             .finish()
@@ -172,6 +179,10 @@ impl Emulator {
         let app = server::router(inner.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            let listener = idle::IdleListener {
+                inner: listener,
+                idle: config.idle_timeout,
+            };
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });

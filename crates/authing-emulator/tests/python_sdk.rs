@@ -59,7 +59,7 @@ async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
 /// `ManagementTokenProvider.decode_jwt`: split, pad with `=`, standard base64, JSON.
 fn decode_like_the_python_sdk(token: &str) -> Value {
     let mut payload = token.split('.').nth(1).expect("three parts").to_string();
-    while payload.len() % 4 != 0 {
+    while !payload.len().is_multiple_of(4) {
         payload.push('=');
     }
     let bytes = STANDARD

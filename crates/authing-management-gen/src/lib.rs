@@ -7,6 +7,11 @@
 //! keeps `impl ClientHooks for Client` here), the types the fix-ups substitute
 //! ([`Secret`] for secret-bearing strings, [`LenientDateTime`] for date-times) and the
 //! response decoder that names the operation and JSON path of a failure.
+//!
+//! The document it was generated from is [`DOCUMENT_COMMIT`] of Authing's
+//! repository, dated [`DOCUMENT_DATE`], with the SHA-256 [`DOCUMENT_SHA256`]. A new
+//! document changes public types; how that maps to versions is in the README of the
+//! `authing` crate ("Versions").
 
 use std::future::Future;
 use std::pin::Pin;

@@ -55,6 +55,7 @@ impl From<progenitor_client::Error<()>> for Error {
             P::ErrorResponse(rv) => Error::Http {
                 status: rv.status().as_u16(),
                 api: None,
+                retry_after: crate::retry::retry_after(rv.headers()),
             },
             P::InvalidResponsePayload(body, err) => {
                 // Error envelopes lack the `data` a success has: report them as what
@@ -67,7 +68,12 @@ impl From<progenitor_client::Error<()>> for Error {
             P::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
                 let api = response.extensions().get::<ApiError>().cloned();
-                Error::Http { status, api }
+                let retry_after = crate::retry::retry_after(response.headers());
+                Error::Http {
+                    status,
+                    api,
+                    retry_after,
+                }
             }
             P::Custom(s) => decode_hook_error(&s),
         }

@@ -7,32 +7,87 @@
 //! errors (`statusCode != 200`) as errors, secrets redacted in every `Debug`, and TLS
 //! always verified.
 //!
+//! # Import TOTP secrets
+//!
 //! ```no_run
-//! use authing::{ManagementClient, OtpImport, ResultExt};
+//! use authing::{ManagementClient, OtpImport};
 //!
 //! # async fn run() -> Result<(), authing::Error> {
 //! // AUTHING_ACCESS_KEY_ID, AUTHING_ACCESS_KEY_SECRET, optional AUTHING_HOST and
-//! // AUTHING_AUTH_MODE (token | signature).
+//! // AUTHING_AUTH_MODE (token | signature); or ManagementClient::builder().
 //! let client = ManagementClient::from_env()?;
-//!
-//! // The typed convenience: succeeds only on statusCode 200.
 //! client
 //!     .import_otp(&[OtpImport::new("635215b413xxxxf5f63c511a", "HZ2F6J3AGNAVSOTV")
 //!         .with_recovery_code("b471-8ec0-874a-087f-bccb-cd54")])
-//!     .await?;
+//!     .await?; // Ok only on statusCode 200
+//! let stored = client.get_otp_secret("635215b413xxxxf5f63c511a").await?; // read back
+//! # Ok(()) }
+//! ```
 //!
-//! // Any other operation, through the generated client; `checked()` maps Authing's
-//! // envelope to `authing::Error`.
-//! let mfa = client
+//! Up to 50 items a call; for thousands to millions, with validation, resuming and
+//! verification, use the `authing otp import` command of this repository.
+//!
+//! # Read and list users
+//!
+//! Every other operation is a method of [`ManagementClient::api`]; end each call
+//! with [`ResultExt::checked`], which turns Authing's envelope into [`Error`].
+//!
+//! ```no_run
+//! use authing::{types, ResultExt};
+//!
+//! # async fn run(client: authing::ManagementClient) -> Result<(), authing::Error> {
+//! let user = client
 //!     .api()
-//!     .get_user_mfa_info()
+//!     .get_user()
 //!     .user_id("635215b413xxxxf5f63c511a")
+//!     .with_custom_data(true)
 //!     .send()
 //!     .await
 //!     .checked()?;
-//! println!("{:?}", mfa.data);
+//! println!("{:?}", user.data.email);
+//!
+//! let page = client
+//!     .api()
+//!     .list_users()
+//!     .body_map(|body| {
+//!         body.options(types::ListUsersOptionsDto {
+//!             pagination: Some(types::PaginationDto { page: Some(1), limit: Some(50) }),
+//!             ..Default::default()
+//!         })
+//!     })
+//!     .send()
+//!     .await
+//!     .checked()?;
+//! for user in page.data.list.unwrap_or_default() {
+//!     println!("{:?} {:?}", user.user_id, user.username);
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! # Handle errors
+//!
+//! One [`Error`] for every call. It has already been retried where that is safe, and
+//! neither `Display` nor `Debug` shows a body, a secret or a token.
+//!
+//! ```no_run
+//! use authing::ResultExt;
+//!
+//! # async fn run(client: authing::ManagementClient) {
+//! let id = "635215b413xxxxf5f63c511a";
+//! match client.api().get_user().user_id(id).send().await.checked() {
+//!     Ok(user) => println!("{:?}", user.data.email),
+//!     // Authing's business error: statusCode, apiCode (2004: no such user), requestId.
+//!     Err(e) if e.api_code() == Some(2004) => println!("no user {id}"),
+//!     Err(e) if e.is_auth() => eprintln!("access key refused: {e}"),
+//!     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+//!     Err(e) => eprintln!("{e} (requestId {:?})", e.request_id()),
+//! }
+//! # }
+//! ```
+//!
+//! [`generated::DOCUMENT_DATE`] and [`generated::DOCUMENT_SHA256`] name the revision
+//! of Authing's document this release was generated from; a new revision that
+//! changes public types is a breaking release (README, "Versions").
 
 mod auth;
 mod checked;

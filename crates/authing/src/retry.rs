@@ -159,10 +159,18 @@ impl RetryConfig {
     /// How long to wait before attempt `attempt + 1`, or `None` when the policy says
     /// stop: attempts used up, or the server asks for a longer wait than the cap.
     pub(crate) fn wait_before_next(&self, attempt: u32, headers: &HeaderMap) -> Option<Duration> {
+        self.wait_before(attempt, retry_after(headers))
+    }
+
+    /// How long to wait after attempt number `attempt` (1 for the first) failed in a
+    /// way the table allows to retry, given the answer's `Retry-After` if it had one;
+    /// `None` when this policy says stop. For callers that run their own attempt loop
+    /// (with [`RetryConfig::disabled`] on the client) and want the client's policy.
+    pub fn wait_before(&self, attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
         if attempt >= self.max_attempts {
             return None;
         }
-        match retry_after(headers) {
+        match retry_after {
             Some(wait) if wait > self.max_retry_after => None,
             Some(wait) => Some(wait),
             None => Some(self.backoff(attempt)),
@@ -180,7 +188,7 @@ impl RetryConfig {
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
@@ -265,5 +273,12 @@ mod tests {
         assert_eq!(policy.wait_before_next(1, &h), Some(Duration::from_secs(9)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("11"));
         assert_eq!(policy.wait_before_next(1, &h), None, "longer than the cap");
+        // The same policy for callers with their own loop.
+        assert_eq!(
+            policy.wait_before(2, Some(Duration::from_secs(4))),
+            Some(Duration::from_secs(4))
+        );
+        assert!(policy.wait_before(2, None).unwrap() <= Duration::from_millis(400));
+        assert_eq!(policy.wait_before(3, None), None);
     }
 }

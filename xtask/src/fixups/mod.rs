@@ -12,13 +12,14 @@
 //! Authing's own SDKs send (integers without `.0`, query arrays as `key[]=`, nothing
 //! the server does not require).
 
+mod info;
 mod naming;
 mod numbers;
 mod requests;
 mod responses;
 mod values;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -33,8 +34,31 @@ pub const SECRET_SCHEMA: &str = "AuthingSecret";
 /// The schema date-time properties point at; replaced by `crate::LenientDateTime`.
 pub const DATE_TIME_SCHEMA: &str = "AuthingDateTime";
 
-pub fn apply(doc: &mut Value) -> Result<Report> {
+/// What a rule does when the document lacks the thing it repairs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Absent {
+    /// Generation fails (the vendored document): a rule must not outlive its
+    /// target unnoticed, since its evidence may no longer hold either.
+    Fails,
+    /// A note, and generation goes on (another revision, `--spec`): where the
+    /// target is absent the rule has nothing to repair.
+    Noted,
+}
+
+/// What [`apply`] did: the changes, and the rules that found nothing to repair.
+pub struct Applied {
+    pub report: Report,
+    pub notes: Vec<String>,
+}
+
+pub fn apply(doc: &mut Value, absent: Absent) -> Result<Applied> {
     let mut report = Report::new();
+    let mut notes = Vec::new();
+    info::version_string(doc, &mut report);
+    // The rules below take the document's shape for granted; a document that is not
+    // OpenAPI 3.0 stops here, at the first value that does not fit.
+    crate::document::openapi(doc)
+        .map_err(|e| anyhow!("not an OpenAPI 3.0 document at {e} (no fix-up repairs this)"))?;
     // Which schemas requests and responses use, read before any rule adds references.
     let sides = Sides::of(doc)?;
     values::strip_defaults(doc, &mut report);
@@ -46,12 +70,12 @@ pub fn apply(doc: &mut Value) -> Result<Report> {
     values::secret_fields(doc, &mut report);
     responses::open_enums(doc, &sides, &mut report);
     responses::optional_inside_data(doc, &sides, &mut report);
-    requests::not_required_by_the_server(doc, &mut report)?;
+    requests::not_required_by_the_server(doc, absent, &mut report, &mut notes)?;
     responses::nullable_optional_containers(doc, &mut report);
     requests::query_arrays(doc, &mut report);
     naming::accept_200_where_201_declared(doc, &mut report);
     naming::method_names(doc, &mut report)?;
-    Ok(report)
+    Ok(Applied { report, notes })
 }
 
 /// The component schemas reachable from requests (bodies, parameters) and from

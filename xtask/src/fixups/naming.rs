@@ -46,8 +46,9 @@ pub fn method_names(doc: &mut Value, report: &mut Report) -> Result<()> {
             short
         };
         let snake = to_snake(&name);
-        if let Some(other) = seen.insert(snake.clone(), original.clone()) {
-            clash = Some(format!("{original} and {other} both map to {snake}"));
+        let at = format!("{original} (/paths/{}/{method})", super::escape(path));
+        if let Some(other) = seen.insert(snake.clone(), at.clone()) {
+            clash = Some(format!("{at} and {other} both map to {snake}"));
         }
         op.insert("x-authing-operation-id".into(), json!(original));
         op.insert("operationId".into(), json!(snake));
@@ -57,7 +58,7 @@ pub fn method_names(doc: &mut Value, report: &mut Report) -> Result<()> {
         ));
     });
     match clash {
-        Some(c) => bail!("method name clash after fix-ups: {c}"),
+        Some(c) => bail!("fix-up method-name: {c}; name one of them in this rule"),
         None => Ok(()),
     }
 }

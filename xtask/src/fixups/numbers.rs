@@ -9,7 +9,7 @@
 //! the user-defined bounds of a custom field), and the signer writes those as
 //! JavaScript's `String(number)` does.
 
-use super::{for_each_operation, for_each_property, walk_objects, Report};
+use super::{escape, for_each_operation, for_each_property, walk_objects, Report};
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
@@ -118,12 +118,8 @@ pub fn integers(doc: &mut Value, report: &mut Report) -> Result<()> {
     });
     let mut left = Vec::new();
     for_each_operation(doc, |path, method, op| {
-        for p in op
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
+        let parameters = op.get_mut("parameters").and_then(Value::as_array_mut);
+        for (i, p) in parameters.into_iter().flatten().enumerate() {
             let name = p["name"].as_str().unwrap_or_default().to_string();
             if let Some(c) = category(&name) {
                 if make_integer(&mut p["schema"]) {
@@ -138,12 +134,18 @@ pub fn integers(doc: &mut Value, report: &mut Report) -> Result<()> {
                 &p["schema"]
             };
             if schema["type"] == "number" {
-                left.push(format!("{method} {path} parameter {name}"));
+                let at = format!("/paths/{}/{method}/parameters/{i}", escape(path));
+                left.push(format!("{at} ({name})"));
             }
         }
     });
     if !left.is_empty() {
-        bail!("number parameters no integer category claims (name a category): {left:?}");
+        bail!(
+            "fix-up integer: no category claims these number parameters, which would be \
+             sent as `1000.0`: {}; add their names to a category in \
+             xtask/src/fixups/numbers.rs",
+            left.join(", ")
+        );
     }
     Ok(())
 }
@@ -256,6 +258,7 @@ mod tests {
         let e = integers(&mut doc, &mut Report::new())
             .unwrap_err()
             .to_string();
-        assert!(e.contains("get /x parameter lat"), "{e}");
+        assert!(e.contains("fix-up integer"), "{e}");
+        assert!(e.contains("/paths/~1x/get/parameters/0 (lat)"), "{e}");
     }
 }

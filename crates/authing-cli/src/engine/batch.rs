@@ -2,18 +2,17 @@
 //! in halves while Authing refuses it because of some of its records), journal what
 //! Authing confirmed, and read the secrets back.
 
-use std::sync::Arc;
-
 use authing::OtpImport;
 use subtle::ConstantTimeEq;
 
+use super::calls::Calls;
 use super::shared::Shared;
 use super::Stop;
 use crate::base32;
 use crate::journal::Entry;
 use crate::record::{Problem, Secret};
 use crate::report::{Outcome, ProblemRecord};
-use crate::service::{Api, Failure};
+use crate::service::{Failure, Transient};
 use crate::validate::ValidRecord;
 
 /// A record with the Authing user id it names.
@@ -22,26 +21,30 @@ pub(super) type Resolved = (ValidRecord, String);
 /// Resolves, imports (bisecting on record-specific failures), journals and verifies
 /// one batch.
 pub(super) async fn import(shared: &Shared, records: Vec<ValidRecord>) {
-    let Some(api) = shared.api.clone() else {
+    let Some(calls) = &shared.calls else {
         return; // dry run without credentials: validation only
     };
-    let ready = resolve(shared, &api, records).await;
+    let ready = resolve(shared, calls, records).await;
     if shared.settings.dry_run || ready.is_empty() {
         return; // dry run: resolved, never imported
     }
-    import_bisecting(shared, &api, ready).await;
+    import_bisecting(shared, calls, ready).await;
 }
 
 /// Identifiers to user ids (user-id records pass through without a call). Records
-/// that cannot be resolved are reported here and left out.
-async fn resolve(shared: &Shared, api: &Arc<dyn Api>, records: Vec<ValidRecord>) -> Vec<Resolved> {
+/// that cannot be resolved are reported here and left out. The lookups of a batch
+/// are started together; [`Calls`] keeps them within the concurrency limit.
+async fn resolve(shared: &Shared, calls: &Calls, records: Vec<ValidRecord>) -> Vec<Resolved> {
     let lookups = records.into_iter().map(|rec| async move {
-        let r = api.resolve(&rec.identifier).await;
+        let r = calls.resolve(&rec.identifier).await;
         (rec, r)
     });
     let mut ready = Vec::new();
     for (rec, result) in futures::future::join_all(lookups).await {
         let field = rec.identifier.kind.field();
+        if result.is_ok() && rec.identifier.kind != crate::record::IdKind::UserId {
+            shared.answered();
+        }
         match result {
             Ok(Some(user_id)) => {
                 let earlier = shared.resolved.as_ref().and_then(|r| {
@@ -67,9 +70,9 @@ async fn resolve(shared: &Shared, api: &Arc<dyn Api>, records: Vec<ValidRecord>)
                 field,
                 "user not found".into(),
             ),
-            Err(f @ Failure::Auth(_)) => shared.strike(&f), // not sent
+            Err(f @ Failure::Auth(_)) => shared.failed(&f), // not sent
             Err(f) => {
-                shared.strike(&f);
+                shared.failed(&f);
                 if !matches!(f, Failure::Unavailable(_)) || !shared.halted() {
                     let reason = format!("could not look up the user: {}", f.message());
                     shared.fail(&rec, None, Outcome::Failed, field, reason);
@@ -82,7 +85,7 @@ async fn resolve(shared: &Shared, api: &Arc<dyn Api>, records: Vec<ValidRecord>)
 
 /// Imports `ready`, splitting a batch Authing refuses because of some of its records
 /// until those are isolated, so that the others still go in.
-async fn import_bisecting(shared: &Shared, api: &Arc<dyn Api>, ready: Vec<Resolved>) {
+async fn import_bisecting(shared: &Shared, calls: &Calls, ready: Vec<Resolved>) {
     let mut pending = vec![ready];
     while let Some(items) = pending.pop() {
         if shared.halted() {
@@ -97,9 +100,15 @@ async fn import_bisecting(shared: &Shared, api: &Arc<dyn Api>, ready: Vec<Resolv
                 recovery_code: rec.recovery_code.clone(),
             })
             .collect();
-        match api.import(&request).await {
+        let result = calls.import(&request).await;
+        if matches!(
+            &result,
+            Ok(()) | Err(Failure::NotFound(_) | Failure::Rejected(_))
+        ) {
+            shared.answered();
+        }
+        match result {
             Ok(()) => {
-                shared.healthy();
                 journal(shared, &items);
                 shared.success(Outcome::Imported, items.len() as u64);
                 if shared.settings.verify {
@@ -117,9 +126,9 @@ async fn import_bisecting(shared: &Shared, api: &Arc<dyn Api>, ready: Vec<Resolv
                 pending.push(first);
             }
             Err(f) => {
-                shared.strike(&f);
+                shared.failed(&f);
                 let (outcome, field, reason) = match &f {
-                    // Not sent: the run stops (strike above), and --resume sends them.
+                    // Not sent: the run stops (above), and --resume sends them.
                     Failure::Auth(_) => continue,
                     Failure::NotFound(_) => (
                         Outcome::UserNotFound,
@@ -131,14 +140,16 @@ async fn import_bisecting(shared: &Shared, api: &Arc<dyn Api>, ready: Vec<Resolv
                         "record",
                         format!("rejected by Authing: {}", scrub(m, &items)),
                     ),
-                    Failure::Unavailable(m) => (
-                        Outcome::Failed,
-                        "record",
-                        format!(
-                            "Authing unavailable (the client's retry policy gave up): {}",
-                            scrub(m, &items)
-                        ),
-                    ),
+                    Failure::Unavailable(m) | Failure::Transient(Transient { message: m, .. }) => {
+                        if shared.halted() {
+                            continue; // not sent: the run stopped; --resume sends them
+                        }
+                        (
+                            Outcome::Failed,
+                            "record",
+                            format!("Authing unavailable: {}", scrub(m, &items)),
+                        )
+                    }
                     Failure::Other(m) => (Outcome::Failed, "record", scrub(m, &items)),
                 };
                 for (rec, user_id) in &items {
@@ -186,16 +197,21 @@ fn scrub(message: &str, items: &[Resolved]) -> String {
 
 /// Reads back each user's secret and compares it, in constant time, with the
 /// secret from the file. Neither value is ever printed.
+///
+/// A read-back that fails is this record's verification outcome (reported as
+/// unverified), never a sign of an outage: only a refused key stops the run.
 pub(super) async fn verify(shared: &Shared, items: Vec<Resolved>, was: Outcome) {
-    let Some(api) = shared.api.clone() else {
+    let Some(calls) = &shared.calls else {
         return;
     };
-    let api = &api;
     let reads = items.into_iter().map(|(rec, user_id)| async move {
-        let r = api.read_secret(&user_id).await;
+        let r = calls.read_secret(&user_id).await;
         (rec, user_id, r)
     });
     for (rec, user_id, result) in futures::future::join_all(reads).await {
+        if result.is_ok() {
+            shared.answered();
+        }
         let reason = match result {
             Ok(None) => {
                 "verification failed: Authing holds no TOTP secret for this user".to_string()
@@ -215,7 +231,9 @@ pub(super) async fn verify(shared: &Shared, items: Vec<Resolved>, was: Outcome) 
                     .to_string()
             }
             Err(f) => {
-                shared.strike(&f);
+                if let Failure::Auth(_) = f {
+                    shared.failed(&f);
+                }
                 format!(
                     "verification failed: could not read the secret back: {}",
                     f.message()

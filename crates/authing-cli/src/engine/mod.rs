@@ -2,12 +2,15 @@
 //! streaming.
 //!
 //! 1. **Validation pass.** Every record is parsed and checked, duplicates are found
-//!    (by a hash of the identifier), and the file's size and SHA-256 are computed.
-//!    Nothing is kept but counts, the duplicate line numbers and those hashes.
+//!    exactly in flat memory (sorted runs of hashes in temporary files, then the
+//!    colliding lines compared by their keys: [`crate::duplicates`]), and the file's
+//!    size and SHA-256 are computed. Nothing is kept but counts and the duplicate
+//!    line numbers.
 //! 2. **Sending pass.** The file is read again. Invalid records are reported; valid
 //!    ones the journal already confirms are "already imported"; the rest are
-//!    grouped in batches, which `concurrency` workers resolve (e-mail, username,
-//!    phone, external id → user id), import and, with `--verify`, read back. A batch
+//!    grouped in batches, which workers resolve (e-mail, username, phone, external
+//!    id → user id), import and, with `--verify`, read back, every request within
+//!    one concurrency limit and one adaptive rate (`calls`, `crate::pacing`). A batch
 //!    Authing refuses because of one of its records (user not found, bad request) is
 //!    split in halves until the bad records are isolated, so the others still go in.
 //!    Each confirmed batch is appended to the journal and fsync'd before it counts.
@@ -20,6 +23,7 @@
 //! [`Report`] (or an [`EngineError`]) for the caller to present.
 
 mod batch;
+mod calls;
 mod scan;
 mod send;
 mod shared;
@@ -27,9 +31,15 @@ mod shared;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
+pub use calls::{MAX_ATTEMPTS, MAX_THROTTLED};
 pub use scan::{scan, Scan};
 pub use send::run;
+
+/// How long no call may go through before a call that gives up stops the run as an
+/// outage ([`Settings::outage_window`]'s default).
+pub const OUTAGE_WINDOW: Duration = Duration::from_secs(30);
 
 use crate::input::{Format, InputOptions};
 use crate::journal::JournalError;
@@ -50,6 +60,11 @@ pub struct Settings {
     pub resume: bool,
     pub journal: PathBuf,
     pub skip_invalid: bool,
+    /// An input without records is an error unless this is set.
+    pub allow_empty: bool,
+    /// The breaker: how long no call may go through before a call that gives up
+    /// stops the run ([`OUTAGE_WINDOW`] by default).
+    pub outage_window: Duration,
 }
 
 /// What the engine is doing, for a progress display and the per-record output.

@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{panicked, Cancel, EngineError, ErrorKind, Event, Phase, Sink};
+use crate::duplicates::DuplicateIndex;
 use crate::input::{self, FileIdentity, Format, InputOptions};
 use crate::record::{IdKind, Identifier};
-use crate::validate::{self, Dedup};
+use crate::validate;
 
 /// The first pass's findings.
 #[derive(Debug, Default)]
@@ -70,10 +71,8 @@ fn scan_blocking(
 ) -> std::io::Result<Scan> {
     let mut stream = input::open(path, format, options)?;
     let mut scan = Scan::default();
-    // identifier hash -> the first line naming that user
-    let mut dedup = Dedup::default();
-    // Lines of invalid records: usually few, unlike a map over every line.
-    let mut invalid_lines: HashSet<u64> = HashSet::new();
+    // The users the records name, for duplicates: flat memory, exact answers.
+    let mut index = DuplicateIndex::default();
     for raw in stream.by_ref() {
         if !on_record() {
             break; // interrupted
@@ -86,32 +85,13 @@ fn scan_blocking(
         let valid = checked.result.is_ok();
         if !valid {
             scan.invalid += 1;
-            invalid_lines.insert(checked.line);
         }
         scan.fatal |= checked.fatal;
-        if checked
-            .identifier
-            .as_ref()
-            .is_some_and(|id| id.kind != IdKind::UserId)
-        {
-            scan.lookups += 1;
-        }
-        let first = checked
-            .identifier
-            .as_ref()
-            .and_then(|id| dedup.insert(id, checked.line));
-        if let Some(first) = first {
-            if valid {
-                scan.invalid += 1;
+        if let Some(id) = &checked.identifier {
+            if id.kind != IdKind::UserId {
+                scan.lookups += 1;
             }
-            scan.duplicates.insert(checked.line, first);
-            if let std::collections::hash_map::Entry::Vacant(v) = scan.duplicates.entry(first) {
-                // The first line becomes invalid too (unless it already was).
-                v.insert(checked.line);
-                if !invalid_lines.contains(&first) {
-                    scan.invalid += 1;
-                }
-            }
+            index.add(&id.dedup_key(), checked.line, valid)?;
         }
         if checked.fatal {
             break;
@@ -120,5 +100,32 @@ fn scan_blocking(
     if !scan.fatal {
         scan.identity = stream.identity();
     }
+    drop(stream);
+    let duplicates = index.finish(|lines| keys_at(path, format, options, lines))?;
+    // Every line of a duplicate pair is invalid; the valid ones were not counted yet.
+    scan.invalid += duplicates.were_valid;
+    scan.duplicates = duplicates.lines;
     Ok(scan)
+}
+
+/// The user keys of the records at `lines`, read again (only when records' hashes
+/// collide, i.e. when the file names some user twice).
+fn keys_at(
+    path: &Path,
+    format: Format,
+    options: InputOptions,
+    lines: &HashSet<u64>,
+) -> std::io::Result<HashMap<u64, String>> {
+    let mut keys = HashMap::with_capacity(lines.len());
+    for raw in input::open(path, format, options)? {
+        if lines.contains(&raw.line) {
+            if let Some(id) = raw.identifiers.first() {
+                keys.insert(raw.line, id.dedup_key());
+            }
+        }
+        if keys.len() == lines.len() {
+            break;
+        }
+    }
+    Ok(keys)
 }

@@ -1,6 +1,8 @@
 //! The sending pass: check the key, open the journal, read the file again, report
-//! invalid records, group the rest in batches and hand them to at most
-//! `concurrency` workers.
+//! invalid records, group the rest in batches and hand them to workers. Twice as
+//! many batches as `concurrency` are worked on at once, so that while some wait to
+//! send a request again, others use the free request slots; the requests
+//! themselves never exceed `concurrency` (see `calls`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,6 +11,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::batch::{self, Resolved};
+use super::calls::Calls;
 use super::shared::Shared;
 use super::{
     panicked, Cancel, EngineError, ErrorKind, Event, Phase, Report, Scan, Settings, Sink, Stop,
@@ -29,14 +32,30 @@ pub async fn run(
     sink: Arc<dyn Sink>,
     cancel: Cancel,
 ) -> Result<Report, EngineError> {
+    if scan.records == 0 && !scan.fatal && !settings.allow_empty {
+        return Err(EngineError::new(
+            ErrorKind::Input,
+            format!(
+                "{}: no records (an empty export is usually a mistake; pass --allow-empty to accept it)",
+                settings.file.display()
+            ),
+        ));
+    }
     let invalid_input = scan.fatal || (scan.invalid > 0 && !settings.skip_invalid);
     let sending = !invalid_input && !settings.dry_run;
 
+    // Every request of the run, from the key check on, shares one concurrency limit
+    // and one adaptive rate.
+    let calls = match api {
+        Some(api) if !invalid_input => {
+            Some(Calls::new(api, settings.concurrency, settings.max_rps))
+        }
+        _ => None,
+    };
     // Fail fast on a wrong key, before the first batch (and before creating a
     // journal, which would then demand --resume).
-    let api = if invalid_input { None } else { api };
-    if let Some(api) = &api {
-        api.check_credentials().await.map_err(credentials_error)?;
+    if let Some(calls) = &calls {
+        calls.check_credentials().await.map_err(credentials_error)?;
     }
 
     let mut journal = if sending {
@@ -58,7 +77,7 @@ pub async fn run(
     let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
     let shared = Arc::new(Shared::new(
         settings.clone(),
-        api,
+        calls,
         journal,
         resolved,
         sink,
@@ -82,7 +101,7 @@ pub async fn run(
         total: scan.records,
     });
 
-    let mut workers = Workers::new(settings.concurrency);
+    let mut workers = Workers::new(2 * settings.concurrency);
     let mut imports = Batcher::new(settings.batch_size);
     let mut verifies = Batcher::new(settings.batch_size);
     let mut interrupted = false;
@@ -177,11 +196,11 @@ pub async fn run(
 fn credentials_error(f: Failure) -> EngineError {
     let kind = match f {
         Failure::Auth(_) => ErrorKind::Auth,
-        Failure::Unavailable(_) => ErrorKind::Unavailable,
+        Failure::Unavailable(_) | Failure::Transient(_) => ErrorKind::Unavailable,
         _ => ErrorKind::Config,
     };
     let what = match f {
-        Failure::Unavailable(_) => "Authing is unavailable",
+        Failure::Unavailable(_) | Failure::Transient(_) => "Authing is unavailable",
         _ => "cannot authenticate to Authing",
     };
     EngineError::new(kind, format!("{what}: {}", f.message()))
@@ -306,7 +325,7 @@ enum Job {
     Verify(Vec<Resolved>),
 }
 
-/// At most `concurrency` jobs at once; a job that panics stops the run.
+/// At most so many jobs at once; a job that panics stops the run.
 struct Workers {
     concurrency: usize,
     tasks: JoinSet<()>,

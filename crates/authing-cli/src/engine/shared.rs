@@ -1,25 +1,30 @@
 //! The state a run's workers share: settings, the Authing calls, counts, journal,
 //! resolved users, and whether (and why) the run stops, including the breaker that
-//! stops it when Authing stays unavailable.
+//! stops it when Authing is down.
+//!
+//! The breaker trips on an outage only: a call that gave up (its attempts used up)
+//! while no call at all has gone through for [`Settings::outage_window`]. A record
+//! Authing refused, a throttled call the pacer adapts to, and a failed read-back are
+//! outcomes of single records; they never stop the run, so a resumed run always
+//! gets on with what it has not sent.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use tokio::time::Instant;
+
+use super::calls::Calls;
 use super::{Cancel, Event, Settings, Sink, Stop};
 use crate::journal::Journal;
 use crate::record::Problem;
 use crate::report::{Counts, Outcome, ProblemRecord};
-use crate::service::{Api, Failure};
+use crate::service::Failure;
 use crate::validate::{Dedup, ValidRecord};
-
-/// After this many batches in a row fail with Authing unavailable (each after the
-/// client's own retries), the run stops instead of failing every remaining record.
-const UNAVAILABLE_STRIKES: u32 = 3;
 
 pub(super) struct Shared {
     pub settings: Settings,
     /// `None` for a dry run without credentials (nothing is looked up).
-    pub api: Option<Arc<dyn Api>>,
+    pub calls: Option<Calls>,
     pub journal: Option<Mutex<Journal>>,
     /// Authing user ids already used by a record, to catch two records that name one
     /// user in different ways (an e-mail and its user id). `None` when every record
@@ -31,13 +36,14 @@ pub(super) struct Shared {
     counts: Mutex<Counts>,
     stop: Mutex<Option<Stop>>,
     stopping: AtomicBool,
-    strikes: AtomicU32,
+    /// When a call last went through (Authing answered, whatever it said).
+    last_answer: Mutex<Instant>,
 }
 
 impl Shared {
     pub fn new(
         settings: Settings,
-        api: Option<Arc<dyn Api>>,
+        calls: Option<Calls>,
         journal: Option<Journal>,
         resolved: Option<Dedup>,
         sink: Arc<dyn Sink>,
@@ -46,7 +52,7 @@ impl Shared {
     ) -> Self {
         Self {
             settings,
-            api,
+            calls,
             journal: journal.map(Mutex::new),
             resolved: resolved.map(Mutex::new),
             cancel,
@@ -57,7 +63,7 @@ impl Shared {
             }),
             stop: Mutex::new(None),
             stopping: AtomicBool::new(false),
-            strikes: AtomicU32::new(0),
+            last_answer: Mutex::new(Instant::now()),
         }
     }
 
@@ -85,24 +91,28 @@ impl Shared {
         self.stop.lock().expect("stop lock").clone()
     }
 
-    /// Records a batch failure for the breaker: a refused key stops the run at once,
-    /// unavailability after [`UNAVAILABLE_STRIKES`] batches in a row.
-    pub fn strike(&self, failure: &Failure) {
+    /// A call failed for good. A refused key stops the run at once; a call that gave
+    /// up on Authing stops it when nothing has gone through for the outage window.
+    /// Other failures are the record's.
+    pub fn failed(&self, failure: &Failure) {
         match failure {
             Failure::Auth(m) => self.halt(Stop::Auth(m.clone())),
             Failure::Unavailable(m) => {
-                let strikes = self.strikes.fetch_add(1, Ordering::SeqCst) + 1;
-                if strikes >= UNAVAILABLE_STRIKES {
-                    self.halt(Stop::Unavailable(m.clone()));
+                let silent = self.last_answer.lock().expect("breaker lock").elapsed();
+                if silent >= self.settings.outage_window {
+                    self.halt(Stop::Unavailable(format!(
+                        "no call went through for {} s; the last: {m}",
+                        silent.as_secs()
+                    )));
                 }
             }
             _ => {}
         }
     }
 
-    /// A call went through: the strikes start over.
-    pub fn healthy(&self) {
-        self.strikes.store(0, Ordering::SeqCst);
+    /// Authing answered a call (even to refuse a record): it is up.
+    pub fn answered(&self) {
+        *self.last_answer.lock().expect("breaker lock") = Instant::now();
     }
 
     /// Records that ended as imported or already imported.

@@ -1,5 +1,6 @@
 //! The engine against a stand-in for Authing, on Tokio's paused time: batching,
-//! bisection, concurrency, the breaker and panics, without a server or real sleeps.
+//! bisection, concurrency over every kind of request, the breaker and panics,
+//! without a server or real sleeps.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,7 @@ use futures::future::BoxFuture;
 use super::send::Batcher;
 use super::*;
 use crate::record::{IdKind, Identifier};
-use crate::service::{Api, Failure};
+use crate::service::{Api, Failure, Transient};
 
 const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
@@ -19,16 +20,38 @@ const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 enum Answer {
     /// Refuse a batch holding a user id starting with `ghost`, import the rest.
     Normal,
+    /// Every import fails with a 503.
     Unavailable,
+    /// Imports succeed, read-backs fail with a 503.
+    ReadsFail,
     Panic,
 }
 
-/// Records every import call's user ids; each call takes one second.
+fn unavailable() -> Failure {
+    Failure::Transient(Transient {
+        message: "unexpected HTTP status 503".into(),
+        throttled: false,
+        retry_after: None,
+    })
+}
+
+/// Records every import call's user ids; each request (of any kind) takes one
+/// second.
 struct Fake {
     answer: Answer,
     calls: Mutex<Vec<Vec<String>>>,
     in_flight: AtomicUsize,
     most_in_flight: AtomicUsize,
+}
+
+impl Fake {
+    /// One request of any kind: counted in flight for a second.
+    async fn request(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Fake {
@@ -55,28 +78,36 @@ impl Api for Fake {
         Box::pin(async move {
             let ids: Vec<String> = items.iter().map(|i| i.user_id.clone()).collect();
             self.calls.lock().unwrap().push(ids.clone());
-            let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-            self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+            self.request().await;
             match self.answer {
                 Answer::Panic => panic!("a bug in a worker"),
-                Answer::Unavailable => Err(Failure::Unavailable("503".into())),
-                Answer::Normal if ids.iter().any(|id| id.starts_with("ghost")) => {
+                Answer::Unavailable => Err(unavailable()),
+                _ if ids.iter().any(|id| id.starts_with("ghost")) => {
                     Err(Failure::NotFound("user not found".into()))
                 }
-                Answer::Normal => Ok(()),
+                _ => Ok(()),
             }
         })
     }
 
     fn resolve<'a>(&'a self, id: &'a Identifier) -> BoxFuture<'a, Result<Option<String>, Failure>> {
-        assert_eq!(id.kind, IdKind::UserId);
-        Box::pin(async move { Ok(Some(id.value.clone())) })
+        Box::pin(async move {
+            if id.kind == IdKind::UserId {
+                return Ok(Some(id.value.clone()));
+            }
+            self.request().await;
+            Ok(Some(format!("id-of-{}", id.value)))
+        })
     }
 
     fn read_secret<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<Secret>, Failure>> {
-        Box::pin(async { Ok(Some(Secret::new(SECRET))) })
+        Box::pin(async {
+            self.request().await;
+            match self.answer {
+                Answer::ReadsFail => Err(unavailable()),
+                _ => Ok(Some(Secret::new(SECRET))),
+            }
+        })
     }
 }
 
@@ -97,6 +128,19 @@ struct Run {
     elapsed: Duration,
 }
 
+impl Run {
+    /// What `pick` takes from the events the run reported, in order.
+    fn events<T>(&self, pick: impl Fn(&Event) -> Option<T>) -> Vec<T> {
+        self.events
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(pick)
+            .collect()
+    }
+}
+
 /// `u0`, `u1`, ...
 fn users(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("u{i}")).collect()
@@ -109,9 +153,21 @@ async fn import(
     concurrency: usize,
     api: Arc<Fake>,
 ) -> Run {
+    import_with(ids, "userId", batch_size, concurrency, false, api).await
+}
+
+/// The same, naming users by `column`, with `--verify` or not.
+async fn import_with(
+    ids: &[impl AsRef<str>],
+    column: &str,
+    batch_size: usize,
+    concurrency: usize,
+    verify: bool,
+    api: Arc<Fake>,
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("users.csv");
-    let mut csv = String::from("userId,secret\n");
+    let mut csv = format!("{column},secret\n");
     for id in ids {
         csv.push_str(&format!("{},{SECRET}\n", id.as_ref()));
     }
@@ -124,10 +180,12 @@ async fn import(
         concurrency,
         max_rps: 0,
         dry_run: false,
-        verify: false,
+        verify,
         resume: false,
         journal: dir.path().join("users.csv.journal"),
         skip_invalid: false,
+        allow_empty: false,
+        outage_window: OUTAGE_WINDOW,
     };
     let events = Arc::new(Events::default());
     let sink: Arc<dyn Sink> = events.clone();
@@ -188,29 +246,59 @@ async fn a_refused_batch_is_halved_until_the_unknown_users_are_isolated() {
     assert_eq!(api.call_sizes(), vec![8, 4, 2, 2, 1, 1, 4, 2, 2, 1, 1]);
     let counts = &run.report.counts;
     assert_eq!((counts.imported, counts.user_not_found), (6, 2));
-    let not_found: Vec<u64> = run
-        .events
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            Event::Problem(p) if p.outcome == Outcome::UserNotFound => Some(p.line),
-            _ => None,
-        })
-        .collect();
+    let not_found = run.events(|e| match e {
+        Event::Problem(p) if p.outcome == Outcome::UserNotFound => Some(p.line),
+        _ => None,
+    });
     assert_eq!(not_found, vec![5, 8], "the ghosts' lines");
     assert_eq!(run.elapsed, Duration::from_secs(11), "one call at a time");
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_breaker_stops_after_three_unavailable_batches_in_a_row() {
+async fn the_breaker_stops_only_when_nothing_has_gone_through_for_the_outage_window() {
     let api = Fake::new(Answer::Unavailable);
-    let run = import(&users(10), 1, 1, api.clone()).await;
-    assert_eq!(api.call_sizes().len(), 3);
-    assert!(matches!(run.report.stop, Some(Stop::Unavailable(_))));
+    let run = import(&users(100), 1, 1, api.clone()).await;
+    assert!(
+        matches!(&run.report.stop, Some(Stop::Unavailable(m)) if m.contains("5 attempts")),
+        "{:?}",
+        run.report.stop
+    );
+    // Each batch was tried MAX_ATTEMPTS times; the run went on for the whole window.
+    let calls = api.call_sizes().len();
+    assert_eq!(calls % MAX_ATTEMPTS as usize, 0);
+    assert!(run.elapsed >= OUTAGE_WINDOW, "{:?}", run.elapsed);
+    assert!(run.elapsed < OUTAGE_WINDOW * 2, "{:?}", run.elapsed);
     let counts = &run.report.counts;
-    assert_eq!((counts.failed, counts.not_sent), (3, 7));
+    assert_eq!(counts.imported, 0);
+    assert_eq!(counts.failed + counts.not_sent, 100);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_read_backs_are_outcomes_not_an_outage() {
+    let api = Fake::new(Answer::ReadsFail);
+    let run = import_with(&users(40), "userId", 10, 2, true, api).await;
+    assert_eq!(run.report.stop, None, "read-backs never stop the run");
+    let counts = &run.report.counts;
+    assert_eq!((counts.imported, counts.failed), (0, 40));
+    assert_eq!(counts.verify_failed, 40);
+    let reasons = run.events(|e| match e {
+        Event::VerifyFailed { record, .. } => Some(record.reason()),
+        _ => None,
+    });
+    assert_eq!(reasons.len(), 40);
+    assert!(reasons[0].contains("5 attempts"), "{}", reasons[0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrency_bounds_every_request_lookups_and_read_backs_included() {
+    let api = Fake::new(Answer::Normal);
+    let emails: Vec<String> = (0..60).map(|i| format!("user{i}@example.com")).collect();
+    let run = import_with(&emails, "email", 30, 2, true, api.clone()).await;
+    assert_eq!(run.report.counts.imported, 60);
+    assert_eq!(run.report.counts.verified, 60);
+    // A batch's 30 lookups and 30 read-backs are started together; at most two
+    // requests are ever in flight.
+    assert_eq!(api.most_in_flight.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test(start_paused = true)]

@@ -82,6 +82,8 @@ impl Iterator for KeycloakRecords {
 struct LineCounter<R> {
     inner: R,
     lines: Rc<Cell<u64>>,
+    /// Whether the last byte read was a newline.
+    ends_with_newline: Rc<Cell<bool>>,
 }
 
 impl<R: Read> Read for LineCounter<R> {
@@ -89,6 +91,9 @@ impl<R: Read> Read for LineCounter<R> {
         let n = self.inner.read(buf)?;
         let newlines = buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
         self.lines.set(self.lines.get() + newlines);
+        if n > 0 {
+            self.ends_with_newline.set(buf[n - 1] == b'\n');
+        }
         Ok(n)
     }
 }
@@ -117,9 +122,11 @@ fn parse(reader: impl Read, ident: KeycloakIdentifier, tx: mpsc::SyncSender<RawR
         tx: tx.clone(),
         users_seen: Cell::new(false),
     };
+    let ends_with_newline = Rc::new(Cell::new(false));
     let mut de = serde_json::Deserializer::from_reader(LineCounter {
         inner: reader,
-        lines,
+        lines: lines.clone(),
+        ends_with_newline: ends_with_newline.clone(),
     });
     // `end` reads the trailing whitespace to the end of the file (and so completes
     // the file digest) and rejects trailing garbage.
@@ -129,6 +136,15 @@ fn parse(reader: impl Read, ident: KeycloakIdentifier, tx: mpsc::SyncSender<RawR
     let fatal = match result {
         Err(e) if e.to_string().starts_with(STOPPED) => return,
         // Our own message: serde_json's would quote the offending value.
+        // An end of file after a final newline is reported on the line after it,
+        // which no editor shows: name the last line instead.
+        Err(e) if e.is_eof() && ends_with_newline.get() => Some((
+            lines.get(),
+            format!(
+                "not a valid Keycloak export (the file ends at line {} inside the JSON)",
+                lines.get()
+            ),
+        )),
         Err(e) => Some((
             e.line() as u64,
             format!(

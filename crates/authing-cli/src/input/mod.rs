@@ -202,6 +202,12 @@ impl<R: io::BufRead> Iterator for LineRecords<R> {
                 LineItem::NotUtf8(line) => {
                     return Some(RawRecord::at(line).problem(self.field, "not valid UTF-8"))
                 }
+                LineItem::TooLong(line) => {
+                    return Some(RawRecord::at(line).problem(
+                        self.field,
+                        format!("longer than {} KiB; not read", MAX_LINE / 1024),
+                    ))
+                }
                 LineItem::IoError(line, kind) => {
                     let mut r = RawRecord::at(line).problem("file", format!("read error: {kind}"));
                     r.fatal = true;
@@ -226,10 +232,15 @@ struct Lines<R> {
     failed: bool,
 }
 
+/// The longest line the line-based formats read; a record is a few hundred bytes,
+/// and a longer line (a corrupted export) is skipped, not held in memory.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// One line from [`Lines`]: its number and text, or an error kind without content.
 enum LineItem {
     Text(u64, String),
     NotUtf8(u64),
+    TooLong(u64),
     IoError(u64, io::ErrorKind),
 }
 
@@ -251,8 +262,13 @@ impl<R: io::BufRead> Iterator for Lines<R> {
             return None;
         }
         self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => None,
+        match read_line(&mut self.reader, &mut self.buf) {
+            Ok((0, _)) => None,
+            Ok((_, true)) => {
+                self.line += 1;
+                self.buf.clear();
+                Some(LineItem::TooLong(self.line))
+            }
             Ok(_) => {
                 self.line += 1;
                 let bytes = std::mem::take(&mut self.buf);
@@ -274,5 +290,61 @@ impl<R: io::BufRead> Iterator for Lines<R> {
                 Some(LineItem::IoError(self.line, e.kind()))
             }
         }
+    }
+}
+
+/// Reads up to and including the next `\n` into `buf`, keeping at most [`MAX_LINE`]
+/// bytes; returns the bytes consumed and whether the line was longer.
+fn read_line(reader: &mut impl io::BufRead, buf: &mut Vec<u8>) -> io::Result<(usize, bool)> {
+    let (mut consumed, mut long) = (0usize, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, long));
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let n = chunk.len();
+        if buf.len() + n > MAX_LINE {
+            long = true;
+            buf.clear();
+        } else if !long {
+            buf.extend_from_slice(chunk);
+        }
+        reader.consume(n);
+        consumed += n;
+        if done {
+            return Ok((consumed, long));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlong_line_is_a_problem_on_its_line_and_the_next_line_is_read() {
+        let text = format!(
+            "{{\"userId\":\"u1\",\"secret\":\"{}\"}}\n{{\"userId\":\"u2\",\"secret\":\"AAAA\"}}\n",
+            "A".repeat(3 * MAX_LINE)
+        );
+        let recs: Vec<RawRecord> = from_reader(
+            io::Cursor::new(text),
+            Format::Jsonl,
+            InputOptions::default(),
+        )
+        .collect();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].line, 1);
+        assert!(recs[0].problems[0].reason.starts_with("longer than 64 KiB"));
+        assert_eq!(recs[1].line, 2);
+        assert!(recs[1].problems.is_empty());
     }
 }

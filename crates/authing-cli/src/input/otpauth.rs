@@ -24,6 +24,17 @@ pub fn records<R: BufRead>(reader: R) -> LineRecords<R> {
     })
 }
 
+/// The parameters of Google's Key URI format.
+const KNOWN_PARAMETERS: [&str; 7] = [
+    "secret",
+    "issuer",
+    "algorithm",
+    "digits",
+    "period",
+    "counter",
+    "image",
+];
+
 fn parse_line(line: u64, text: &str) -> RawRecord {
     if starts_with_scheme(text) {
         return parse_uri(line, text, None);
@@ -79,9 +90,25 @@ pub fn parse_uri(line: u64, uri: &str, user_id: Option<&str>) -> RawRecord {
         }
     }
 
+    let mut seen: Vec<String> = Vec::new();
     for (key, value) in url.query_pairs() {
         let value = value.trim();
-        match key.to_ascii_lowercase().as_str() {
+        let key = key.to_ascii_lowercase();
+        if seen.contains(&key) {
+            // Which of two values an app used is unknowable: refuse rather than pick.
+            // Only known names are echoed (an unknown one may be a pasted secret).
+            let name = KNOWN_PARAMETERS
+                .iter()
+                .find(|k| **k == key)
+                .map_or("a parameter".to_string(), |k| format!("`{k}`"));
+            record.secret = None;
+            return record.problem(
+                "uri",
+                format!("{name} appears more than once; which one the app used is ambiguous"),
+            );
+        }
+        seen.push(key.clone());
+        match key.as_str() {
             "secret" => record.secret = Some(Secret::new(value)),
             "algorithm" => record.params.algorithm = Some(value.to_string()),
             "digits" => record.params.digits = Some(value.to_string()),
@@ -157,6 +184,25 @@ mod tests {
         assert!(!r.problems[0].reason.contains("SECRET"));
         let r = parse_line(9, "otpauth://totp/?secret=AAAA");
         assert_eq!(r.problems[0].field, "label");
+    }
+
+    #[test]
+    fn a_repeated_parameter_is_refused_without_echo() {
+        let r = parse_line(
+            4,
+            "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&SECRET=KRSXG5CTMVRXEZLU",
+        );
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].line, 4);
+        assert!(r.problems[0]
+            .reason
+            .contains("`secret` appears more than once"));
+        assert!(r.secret.is_none());
+        let r = parse_line(4, "otpauth://totp/a?secret=AAAA&digits=6&digits=8");
+        assert!(r.problems[0].reason.contains("`digits`"));
+        let r = parse_line(4, "otpauth://totp/a?secret=AAAA&JBSWY3DP=1&JBSWY3DP=2");
+        assert!(r.problems[0].reason.starts_with("a parameter appears"));
+        assert!(!r.problems[0].reason.contains("JBSW"));
     }
 
     #[test]

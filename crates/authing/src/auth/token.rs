@@ -198,6 +198,7 @@ mod tests {
                     return Err(Error::Http {
                         status: 503,
                         api: None,
+                        retry_after: None,
                     });
                 }
                 let n = self.issued.fetch_add(1, Ordering::SeqCst);

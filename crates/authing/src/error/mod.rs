@@ -122,6 +122,8 @@ pub enum Error {
         status: u16,
         /// Authing's envelope, when the body carried one.
         api: Option<ApiError>,
+        /// The answer's `Retry-After` (seconds or an HTTP date), when it had one.
+        retry_after: Option<std::time::Duration>,
     },
     /// Authing answered with a business error (`statusCode != 200`).
     #[error("{0}")]
@@ -220,7 +222,7 @@ impl Error {
     pub fn retry(&self) -> Retry {
         let attempt = match self {
             Error::Transport { kind, .. } => kind.attempt(),
-            Error::Http { status, api } => Attempt::Answered {
+            Error::Http { status, api, .. } => Attempt::Answered {
                 http: *status,
                 status_code: api.as_ref().map(|a| a.status_code),
             },
@@ -232,6 +234,24 @@ impl Error {
             _ => return Retry::Never,
         };
         retry::classify(attempt)
+    }
+
+    /// How long the server asked to wait before the call is sent again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::Http { retry_after, .. } => *retry_after,
+            Error::Auth(inner) => inner.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// True when Authing refused the call for its rate limit: HTTP 429 or statusCode
+    /// 429. Nothing was applied; a client sharing the limit should slow down.
+    pub fn is_throttled(&self) -> bool {
+        match self {
+            Error::Auth(inner) => inner.is_throttled(),
+            other => other.http_status() == Some(429) || other.status_code() == Some(429),
+        }
     }
 
     /// True when sending the same call again later is safe whatever the operation and
@@ -311,6 +331,33 @@ mod tests {
     }
 
     #[test]
+    fn throttling_and_retry_after_are_read_through_an_auth_error() {
+        let wait = std::time::Duration::from_secs(3);
+        let throttled = Error::Http {
+            status: 429,
+            api: None,
+            retry_after: Some(wait),
+        };
+        assert!(throttled.is_throttled());
+        assert_eq!(throttled.retry_after(), Some(wait));
+        // A token request that was throttled: still throttling, still the same wait.
+        let wrapped = Error::Auth(Box::new(throttled));
+        assert!(wrapped.is_throttled());
+        assert_eq!(wrapped.retry_after(), Some(wait));
+        let back = decode_hook_error(&encode_hook_error(&wrapped));
+        assert_eq!(back.retry_after(), Some(wait), "survives the hook channel");
+        let body_429 = Error::Api(ApiError {
+            status_code: 429,
+            api_code: None,
+            message: String::new(),
+            request_id: None,
+            http_status: 200,
+        });
+        assert!(body_429.is_throttled());
+        assert_eq!(body_429.retry_after(), None);
+    }
+
+    #[test]
     fn retryable_means_safe_for_any_call() {
         let api = |http_status, status_code| {
             Error::Api(ApiError {
@@ -336,7 +383,11 @@ mod tests {
             transport(TransportKind::Timeout).retry(),
             Retry::IfIdempotent
         );
-        let http = |status| Error::Http { status, api: None };
+        let http = |status| Error::Http {
+            status,
+            api: None,
+            retry_after: None,
+        };
         assert!(http(503).is_retryable());
         assert_eq!(http(502).retry(), Retry::IfIdempotent);
         assert_eq!(http(400).retry(), Retry::Never);

@@ -60,12 +60,15 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
     pub batch_size: u16,
 
-    /// Requests in flight at once.
+    /// Requests in flight at once, counting every request: imports, lookups and
+    /// read-backs.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// Requests per second at most (0: no limit). The default, 20, leaves most of a
-    /// free plan's 300 QPS per user pool to live logins while the import runs.
+    /// Requests per second at most (0: no limit but Authing's). The default, 20,
+    /// leaves most of a free plan's 300 QPS per user pool to live logins while the
+    /// import runs. Whatever the limit, a throttled request (429) slows every
+    /// request down, and the rate recovers by itself.
     #[arg(long, default_value_t = 20)]
     pub max_rps: u32,
 
@@ -99,6 +102,11 @@ pub struct ImportArgs {
     /// Import the valid records even if some are invalid (those are reported).
     #[arg(long)]
     pub skip_invalid: bool,
+
+    /// Accept an input without any record (otherwise an error: an empty export is
+    /// usually a mistake).
+    #[arg(long)]
+    pub allow_empty: bool,
 
     /// Authing API host [default: AUTHING_HOST, else https://api.authing.cn].
     #[arg(long, conflicts_with = "emulator")]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use authing::ManagementClient;
 use authing_cli::engine::{self, Cancel, Report, Settings, Sink};
 use authing_cli::input::{Format, InputOptions};
+use authing_cli::lock::{JournalLock, LockError};
 use authing_cli::report::Counts;
 use authing_cli::service::{Api, Service};
 
@@ -56,6 +57,16 @@ pub async fn run(args: ImportArgs) -> i32 {
         (None, Some(d)) => d.path.join("import.journal"),
         (None, None) => default_journal(&args.file),
     };
+    // One run per journal, locked before the input is even read; held to the end.
+    let _lock = if args.dry_run {
+        None
+    } else {
+        match JournalLock::acquire(&journal) {
+            Ok(lock) => Some(lock),
+            Err(e @ LockError::Held { .. }) => return fail(exit::LOCKED, e),
+            Err(e) => return fail(exit::CONFIG, e),
+        }
+    };
     if !args.dry_run && !args.resume && journal.exists() {
         return fail(
             exit::CONFIG,
@@ -79,6 +90,8 @@ pub async fn run(args: ImportArgs) -> i32 {
         resume: args.resume,
         journal,
         skip_invalid: args.skip_invalid,
+        allow_empty: args.allow_empty,
+        outage_window: engine::OUTAGE_WINDOW,
     };
 
     let client = if args.emulator {
@@ -145,8 +158,7 @@ pub async fn run(args: ImportArgs) -> i32 {
     if client.is_none() && settings.dry_run {
         output.note("dry run without credentials: validating only, users are not looked up");
     }
-    let api = client
-        .map(|c: ManagementClient| -> Arc<dyn Api> { Arc::new(Service::new(c, settings.max_rps)) });
+    let api = client.map(|c: ManagementClient| -> Arc<dyn Api> { Arc::new(Service::new(c)) });
 
     let result = engine::run(settings.clone(), api, scan, sink, cancel).await;
     if let Some(emu) = emulator {

@@ -1,8 +1,10 @@
 //! The client for a real user pool: the `authing` SDK's own reading of the
 //! `AUTHING_*` variables (one set of rules for the SDK and the CLI), then the flags,
-//! which win over the variables.
+//! which win over the variables. The client makes one attempt per call: the
+//! import's engine runs the attempt loop.
 
 use authing::{ManagementClient, Secret};
+use authing_cli::service::Service;
 
 use crate::cli::ImportArgs;
 
@@ -11,7 +13,8 @@ use crate::cli::ImportArgs;
 pub fn client(args: &ImportArgs) -> Result<Option<ManagementClient>, String> {
     let mut builder = ManagementClient::builder()
         .with_env()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .retry(Service::client_retry());
     if let Some(id) = &args.access_key_id {
         builder = builder.access_key_id(id.clone());
     }

@@ -14,7 +14,10 @@ pub const USAGE: i32 = 2;
 pub const INVALID_INPUT: i32 = 65;
 /// The input file cannot be opened.
 pub const NO_INPUT: i32 = 66;
-/// Authing stayed unavailable: the run stopped; `--resume` continues it.
+/// Another run holds the journal's lock: nothing was read or sent.
+pub const LOCKED: i32 = 75;
+/// Authing was down (an outage, not throttling): the run stopped; `--resume`
+/// continues it.
 pub const UNAVAILABLE: i32 = 69;
 /// A bug: something panicked. Confirmed batches are journaled.
 pub const INTERNAL: i32 = 70;
@@ -41,12 +44,17 @@ pub const TABLE: &[(i32, &str)] = &[
     (NO_INPUT, "the input file cannot be opened"),
     (
         UNAVAILABLE,
-        "Authing unavailable (throttled, 5xx, unreachable) once the client's retries \
-         gave up: stopped, continue with --resume",
+        "Authing unavailable: at the start, or no call went through for 30 s \
+         (throttling alone never stops a run): stopped, continue with --resume",
     ),
     (
         INTERNAL,
         "internal error (a bug): confirmed batches are journaled, continue with --resume",
+    ),
+    (
+        LOCKED,
+        "another run is using the journal (the message names it): nothing was read \
+         or sent; wait for it, or stop it",
     ),
     (AUTH, "access key rejected by Authing"),
     (

@@ -42,6 +42,7 @@ pub async fn start(identifiers: &[Identifier]) -> Result<(Rehearsal, ManagementC
         .access_key_id(emu.access_key_id())
         .access_key_secret(emu.access_key_secret())
         .host(emu.base_url())
+        .retry(authing_cli::service::Service::client_retry())
         .build()
         .map_err(|e| format!("cannot build a client for the emulator: {e}"))?;
     Ok((emu, client))

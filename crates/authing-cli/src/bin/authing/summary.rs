@@ -115,10 +115,9 @@ impl Summary<'_> {
                 "interrupted: confirmed batches are journaled; run again with --resume".to_string()
             }
             Some(Stop::Auth(m)) => format!("stopped: Authing refused the access key ({m})"),
-            Some(Stop::Unavailable(m)) => format!(
-                "stopped: Authing unavailable once the client's retries gave up ({m}); \
-                 run again with --resume"
-            ),
+            Some(Stop::Unavailable(m)) => {
+                format!("stopped: Authing unavailable ({m}); run again with --resume")
+            }
             Some(Stop::Journal(m)) => format!("stopped: cannot write the journal ({m})"),
             Some(Stop::Internal(m)) => format!(
                 "stopped: internal error ({m}); confirmed batches are journaled, \
