@@ -309,10 +309,20 @@ fn the_comparison_names_each_difference() {
         headers: [("x-authing-lang".to_string(), lang.to_string())].into(),
         body: body.into(),
     };
-    let node = request("/a", "ids[]=1&ids[]=2", r#"{"n":1000,"o":{"k":"v"}}"#, "zh-CN");
+    let node = request(
+        "/a",
+        "ids[]=1&ids[]=2",
+        r#"{"n":1000,"o":{"k":"v"}}"#,
+        "zh-CN",
+    );
     let qs = serde_json::json!({"ids": ["1", "2"]});
     assert!(wire::differences(&node, &qs, &node.clone(), &qs).is_empty());
-    let ours = request("/b", "ids=1&ids=2", r#"{"o":{"k":"w"},"n":1000.0}"#, "en-US");
+    let ours = request(
+        "/b",
+        "ids=1&ids=2",
+        r#"{"o":{"k":"w"},"n":1000.0}"#,
+        "en-US",
+    );
     assert_eq!(
         wire::differences(&node, &qs, &ours, &qs),
         [
