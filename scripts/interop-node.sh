@@ -5,6 +5,8 @@
 #   scripts/interop-node.sh
 #       Install the pins, then run the comparison (crates/authing/tests/node_sdk.rs) and
 #       print its report: per case, the same request or how the two differ.
+#   scripts/interop-node.sh modules
+#       Install the pins and print their node_modules directory.
 #   scripts/interop-node.sh record CASES OUT [QUERIES]
 #       Install the pins, then let scripts/interop_node.js call the Node SDK for each case of
 #       CASES against a recorder on 127.0.0.1 and write what it sent to OUT (the test runs
@@ -61,6 +63,11 @@ install() {
 }
 
 case "${1:-}" in
+modules)
+    # The test reads the SDK's method table (src/ManagementClient.ts) from here.
+    install
+    echo "$CACHE/node_modules"
+    ;;
 record)
     [[ $# -ge 3 && $# -le 4 ]] || die "usage: $0 record CASES OUT [QUERIES]"
     install
@@ -73,6 +80,6 @@ record)
     cargo test --quiet -p authing --test node_sdk -- --nocapture
     ;;
 *)
-    die "usage: $0 [record CASES OUT [QUERIES]]"
+    die "usage: $0 [modules | record CASES OUT [QUERIES]]"
     ;;
 esac

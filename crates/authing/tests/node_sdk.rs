@@ -1,9 +1,11 @@
 //! Our requests against Authing's official Node SDK's, for the same arguments.
 //!
 //! Each case (`support/node_cases.rs`: the hand-written ones of
-//! `support/node_sdk_cases.json`, then every other supplement operation with the
-//! document's examples) names an operation (our method and the Node SDK's) and the
-//! arguments as the Node SDK takes them. Our side sends them through the typed builders
+//! `support/node_sdk_cases.json`, then, with the document's examples, every other
+//! supplement operation and every document operation the Node SDK calls with a body, a
+//! query object or nothing, paired by path through its method table,
+//! `support/node_methods.rs`) names an operation (our method and the Node SDK's) and
+//! the arguments as the Node SDK takes them. Our side sends them through the typed builders
 //! (the operation table's `call`, so our types must be able to say them) in signature
 //! mode to a recorder; `scripts/interop-node.sh record` calls
 //! authing-node-sdk 4.0.1, installed from the npm registry, against its own recorder.
@@ -27,6 +29,8 @@ mod document;
 mod node_cases;
 #[path = "support/node_expected.rs"]
 mod node_expected;
+#[path = "support/node_methods.rs"]
+mod node_methods;
 // Only its request examples are used here.
 #[allow(dead_code)]
 #[path = "support/variants.rs"]
@@ -142,6 +146,22 @@ struct NodeRequest {
     qs_parsed: Value,
 }
 
+/// The Node SDK's `src/ManagementClient.ts`, from the pinned install.
+fn node_sdk_source() -> String {
+    let out = Command::new(repo_root().join("scripts/interop-node.sh"))
+        .arg("modules")
+        .output()
+        .expect("scripts/interop-node.sh runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "scripts/interop-node.sh modules failed: {stderr}"
+    );
+    let modules = String::from_utf8(out.stdout).unwrap();
+    let file = Path::new(modules.trim()).join("authing-node-sdk/src/ManagementClient.ts");
+    std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
 /// The Node SDK's requests for the cases, and `queries` read by the same `qs`.
 fn record_node(cases: &[Case], queries: &[String]) -> NodeOutput {
     let dir =
@@ -176,7 +196,8 @@ async fn the_node_sdk_and_we_send_the_same_requests() {
         );
     }
     let doc = document::document();
-    let cases = node_cases::all(&variants::Generator::for_requests(&doc));
+    let methods = node_methods::parse(&node_sdk_source());
+    let (cases, left_out) = node_cases::all(&variants::Generator::for_requests(&doc), &methods);
     let ours = send_ours(&cases).await;
     let queries: Vec<String> = ours.iter().map(|r| r.query.clone()).collect();
     let node = record_node(&cases, &queries);
@@ -246,6 +267,10 @@ async fn the_node_sdk_and_we_send_the_same_requests() {
     for ((difference, why), n) in by_config {
         println!("    {difference}, {n} of {} cases ({why})", cases.len());
     }
+    println!("{} document operations not compared:", left_out.len());
+    for l in &left_out {
+        println!("    {l}");
+    }
     for f in &failures {
         println!("FAILED {f}");
     }
@@ -253,6 +278,13 @@ async fn the_node_sdk_and_we_send_the_same_requests() {
         failures.is_empty(),
         "{} unexpected differences",
         failures.len()
+    );
+    // 15 document paths the Node SDK no longer calls (issue 12), and 6 of its methods
+    // that take positional values: a parser or pairing that loses more fails here.
+    assert!(
+        left_out.len() <= 21,
+        "{} document operations left out",
+        left_out.len()
     );
     let all = OPERATIONS
         .iter()
@@ -269,7 +301,7 @@ async fn the_node_sdk_and_we_send_the_same_requests() {
 /// difference not expected, and each expected one that is gone, goes to `failures`.
 fn judge(doc: &Value, case: &Case, found: &[String], failures: &mut Vec<String>) -> Vec<String> {
     let (listed, everywhere) = (node_expected::listed(case), node_expected::everywhere(case));
-    let defaults = node_expected::node_defaults(doc, case);
+    let defaults = node_expected::node_defaults(doc, case, found);
     let find = |list: &[Expected], d: &str| list.iter().position(|e| e.difference == d);
     let mut lines = Vec::new();
     for d in found {

@@ -1,8 +1,10 @@
 //! The cases the Node SDK comparison sends: the hand-written ones of
 //! `node_sdk_cases.json` (chosen arguments: defaults, arrays, nested filters, numbers,
-//! non-ASCII text, client options), then one per supplement operation that has none,
-//! with the arguments built from the document's examples.
+//! non-ASCII text, client options), then one per operation that has none (every
+//! supplement operation, and every document operation the Node SDK calls in a form
+//! we can give it), with the arguments built from the document's examples.
 
+use crate::node_methods::{Form, NodeMethod};
 use crate::operation_table::{Args, Operation, OPERATIONS};
 use crate::variants::Generator;
 use serde::{Deserialize, Serialize};
@@ -88,42 +90,72 @@ pub fn hand_written_path() -> PathBuf {
 }
 
 /// The hand-written cases, then one from the document's examples for every supplement
-/// operation without one.
-pub fn all(generator: &Generator<'_>) -> Vec<Case> {
+/// operation without one, then for every document operation without one that the Node
+/// SDK calls with a body, a query object or nothing (by its path, not its name).
+/// Returns the cases and the document operations left out, with why.
+pub fn all(generator: &Generator<'_>, methods: &[NodeMethod]) -> (Vec<Case>, Vec<String>) {
     let file = hand_written_path();
     let text = std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let mut cases: Vec<Case> = serde_json::from_slice(&text)
         .unwrap_or_else(|e| panic!("{}:{}: {e}", file.display(), e.line()));
-    for op in OPERATIONS.iter().filter(|op| is_supplement(op)) {
+    let mut left_out = Vec::new();
+    let (supplement, document): (Vec<&Operation>, Vec<&Operation>) =
+        OPERATIONS.iter().partition(|op| is_supplement(op));
+    for op in supplement.into_iter().chain(document) {
         if cases.iter().any(|c| c.rust == op.name) {
             continue;
         }
-        cases.push(from_examples(op, generator));
+        let node = methods
+            .iter()
+            .find(|m| m.http == op.method && m.path == op.path);
+        match from_examples(op, generator, node) {
+            Ok(case) => cases.push(case),
+            Err(why) if !is_supplement(op) => left_out.push(format!("{}: {why}", op.name)),
+            Err(why) => panic!("supplement operation {}: {why}", op.name),
+        }
     }
-    cases
+    (cases, left_out)
 }
 
-/// The Node SDK's supplement methods take the request body, or the query parameters as
-/// one object under their wire names, or nothing; the two that take a positional or
-/// renamed parameter (`upload`, `getTenantEnterpriseCertification`) have hand-written
-/// cases, and a new one would show as a difference.
-fn from_examples(op: &Operation, generator: &Generator<'_>) -> Case {
+/// A case with the document's example arguments, as the Node method takes them.
+fn from_examples(
+    op: &Operation,
+    generator: &Generator<'_>,
+    node: Option<&NodeMethod>,
+) -> Result<Case, String> {
+    let node = node.ok_or("no Node SDK method calls its path")?;
     let (params, body) = generator.request(op.method, op.path);
-    let args = match (body, params.is_empty()) {
-        (Some(body), true) => vec![body],
-        (None, false) => vec![Value::Object(params.into_iter().collect())],
-        (None, true) => vec![],
-        (Some(_), false) => panic!(
-            "{}: parameters and a body; the Node SDK's arguments need a hand-written case",
-            op.name
-        ),
+    let args = match (&node.form, body, params.is_empty()) {
+        (Form::Body, Some(body), true) => vec![body],
+        (Form::Query, None, _) => {
+            // Under the Node method's own names where they are not the wire's.
+            let named = params
+                .into_iter()
+                .map(|(wire, v)| (node.renamed.get(&wire).cloned().unwrap_or(wire), v));
+            vec![Value::Object(named.collect())]
+        }
+        (Form::Nothing, None, true) => vec![],
+        (form, body, _) => {
+            return Err(format!(
+                "the Node SDK's {} takes {form:?}, the document has {} parameters{}",
+                node.name,
+                params.len(),
+                if body.is_some() { " and a body" } else { "" }
+            ))
+        }
     };
-    Case {
+    let renamed = !node.renamed.is_empty();
+    let (params, _) = generator.request(op.method, op.path);
+    Ok(Case {
         name: format!("{}, the document's example", op.name),
         rust: op.name.to_string(),
-        node: op.operation_id[SUPPLEMENT_PREFIX.len()..].to_string(),
+        node: node.name.clone(),
         args,
-        rust_args: None,
+        // Our parameters by their wire names when the Node method renames some.
+        rust_args: renamed.then(|| RustArgs {
+            params: params.into_iter().collect(),
+            body: None,
+        }),
         client: ClientOptions::default(),
-    }
+    })
 }
