@@ -3,41 +3,13 @@
 
 use authing::{Error, ManagementClient, RetryConfig, TransportKind};
 use base64::Engine as _;
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct PrivateCa {
-    ca_pem: String,
-    server: Arc<rustls::ServerConfig>,
-}
-
-fn private_ca() -> PrivateCa {
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der().clone()], key)
-        .unwrap();
-    PrivateCa {
-        ca_pem: ca_cert.pem(),
-        server: Arc::new(server),
-    }
-}
+#[path = "support/private_ca.rs"]
+mod private_ca;
+use private_ca::private_ca;
 
 /// An HTTPS server on 127.0.0.1 answering every request with a management token.
 /// Returns its URL and how many HTTP requests it has read.

@@ -145,6 +145,16 @@ fn parse(reader: impl Read, ident: KeycloakIdentifier, tx: mpsc::SyncSender<RawR
                 lines.get()
             ),
         )),
+        // serde_json may have read past a line's end before it fails (the newline
+        // ending a number), and then names a line after the last one: name the
+        // last line the file has.
+        Err(e) if e.line() as u64 > lines.get() + u64::from(!ends_with_newline.get()) => {
+            let last = (lines.get() + u64::from(!ends_with_newline.get())).max(1);
+            Some((
+                last,
+                format!("not a valid Keycloak export (JSON error at the end of line {last})"),
+            ))
+        }
         Err(e) => Some((
             e.line() as u64,
             format!(
@@ -439,6 +449,10 @@ mod tests {
         assert!(!last.problems[0].reason.contains("SECRET"));
         let recs = read("{\"realm\":\"x\"}", KeycloakIdentifier::Username);
         assert!(recs[0].fatal);
+        // serde_json reads the newline ending `1` before it fails, and names line 2.
+        let recs = read("1\n", KeycloakIdentifier::Username);
+        assert_eq!((recs[0].line, recs[0].fatal), (1, true));
+        assert!(recs[0].problems[0].reason.contains("end of line 1"));
     }
 
     #[test]

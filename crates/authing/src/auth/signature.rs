@@ -22,7 +22,7 @@ pub const METHOD: &str = "HMAC-SHA1";
 pub const VERSION: &str = "1.0";
 
 /// The parameters that enter the signature, sorted by key, as a Node.js server rebuilds
-/// them from the parsed request (see [`super::js`]): the query's for GET, parsed as
+/// them from the parsed request: the query's for GET, parsed as
 /// `qs` does (`key[]=a&key[]=b` is the array `["a","b"]`); the JSON body's top-level
 /// keys otherwise, each written as `String(value)` (nested values by
 /// `JSON.stringify`, so `1000.0` is signed as `1000`).
