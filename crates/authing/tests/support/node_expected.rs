@@ -11,6 +11,7 @@ pub struct Expected {
     pub why: &'static str,
 }
 
+const NODE_SIGNATURE: &str = "signature: Node's does not verify under our rules";
 const BOUNDS: &str = "the bounds of a custom number field may be fractional, so `min` \
      and `max` stay f64 (xtask/src/fixups/numbers.rs) and serde writes an integral one as \
      1.0; a Node.js server parses the same number and our signature covers it as \
@@ -21,8 +22,44 @@ const EXAMPLE_KEY: &str = "the document's example puts `resetPasswordOnFirstLogi
      `resetPasswordOnNextLogin` instead: the Node SDK passes the unknown key through, our \
      typed options cannot hold it";
 
+const NO_PATH_VALUE: &str = "the Node SDK 4.0.1 ignores the id it is given and requests \
+     the path template itself (`{id}`, encoded as %7Bid%7D), so these three operations \
+     cannot work through it; we put the id in the path, as the document says";
+const NO_PATH_VALUE_SIGNED: &str = "(the same: the Node SDK signs `{id}` unencoded, a \
+     server reads %7Bid%7D)";
+
 /// `(case, difference, why)`: differences of one case.
 const LISTED: &[(&str, &str, &str)] = &[
+    (
+        "delete_by_id, a path value",
+        "path: Node /api/v3/ip-list/%7Bid%7D, we /api/v3/ip-list/ip-1",
+        NO_PATH_VALUE,
+    ),
+    (
+        "delete_user_list_by_id, a path value",
+        "path: Node /api/v3/user-list/%7Bid%7D, we /api/v3/user-list/list-1",
+        NO_PATH_VALUE,
+    ),
+    (
+        "delete_risk_list_policy_by_id, a path value",
+        "path: Node /api/v3/risk-list-policy/%7Bid%7D, we /api/v3/risk-list-policy/policy-1",
+        NO_PATH_VALUE,
+    ),
+    (
+        "delete_by_id, a path value",
+        NODE_SIGNATURE,
+        NO_PATH_VALUE_SIGNED,
+    ),
+    (
+        "delete_user_list_by_id, a path value",
+        NODE_SIGNATURE,
+        NO_PATH_VALUE_SIGNED,
+    ),
+    (
+        "delete_risk_list_policy_by_id, a path value",
+        NODE_SIGNATURE,
+        NO_PATH_VALUE_SIGNED,
+    ),
     (
         "create_field, the document's example",
         "body /max: Node 1, we 1.0",
@@ -55,7 +92,7 @@ const LISTED: &[(&str, &str, &str)] = &[
     ),
     (
         "list_ext_idp, nothing set",
-        "signature: Node's does not verify under our rules",
+        NODE_SIGNATURE,
         "with every optional value unset the Node SDK signs `path?` (its parameter object \
      has keys whose values are undefined), while the query it sends is empty: a server \
      rebuilding the string from the parsed request gets `path`, which is what we sign",
@@ -101,7 +138,7 @@ pub fn everywhere(case: &Case) -> Vec<Expected> {
         });
         out.push(Expected {
             difference: format!("header x-authing-app-tenant-id: Node none, we {tenant}"),
-            why: "(the same header, as the document names it)",
+            why: "the same header, under the name the document gives it",
         });
     }
     out

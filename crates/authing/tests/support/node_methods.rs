@@ -42,7 +42,8 @@ pub fn parse(ts: &str) -> Vec<NodeMethod> {
             let http = between(rest, "method: \"", "\"")?.to_string();
             let path = between(rest, "url: \"", "\"")?.to_string();
             let params = between(rest, "params: {", "}");
-            let data = rest.contains("data: ");
+            // A line of its own: `withMetadata: withMetadata` is no body.
+            let data = rest.lines().any(|l| l.trim_start().starts_with("data: "));
             let form = match rest.trim_start() {
                 r if r.starts_with(')') && params.is_none() && !data => Form::Nothing,
                 r if r.starts_with("requestBody") && params.is_none() => Form::Body,
