@@ -33,7 +33,8 @@
 //! with [`ResultExt::checked`], which turns Authing's envelope into [`Error`].
 //!
 //! ```no_run
-//! use authing::{types, ResultExt};
+//! use authing::{Paginate, ResultExt};
+//! use futures::TryStreamExt;
 //!
 //! # async fn run(client: authing::ManagementClient) -> Result<(), authing::Error> {
 //! let user = client
@@ -46,19 +47,10 @@
 //!     .checked()?;
 //! println!("{:?}", user.data.email);
 //!
-//! let page = client
-//!     .api()
-//!     .list_users()
-//!     .body_map(|body| {
-//!         body.options(types::ListUsersOptionsDto {
-//!             pagination: Some(types::PaginationDto { page: Some(1), limit: Some(50) }),
-//!             ..Default::default()
-//!         })
-//!     })
-//!     .send()
-//!     .await
-//!     .checked()?;
-//! for user in page.data.list.unwrap_or_default() {
+//! // Every user of the pool, 50 a page; a page that fails after retries is an error
+//! // item, never a silent end. (One page: `.body_map(…)` with `options.pagination`.)
+//! let mut users = client.api().list_users().paginate_by(50);
+//! while let Some(user) = users.try_next().await? {
 //!     println!("{:?} {:?}", user.user_id, user.username);
 //! }
 //! # Ok(()) }
