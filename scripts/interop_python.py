@@ -257,6 +257,47 @@ def main():
         expect(otp.get("secret"), secret_a2, "exported secret of alice")
         expect(otp.get("recoveryCode"), None, "exported recovery code of alice after re-import")
 
+    # Users, roles and groups through their lives.
+    carol = {}
+
+    def user_created_and_updated():
+        created = expect_ok(client.create_user(username="carol", email="carol@example.com"),
+                            "create_user")
+        carol["id"] = (created.get("data") or {}).get("userId")
+        if not carol["id"]:
+            raise Mismatch("create_user: no data.userId in %r" % created)
+        # The SDK's request dicts list every property; unset ones are left out of the JSON.
+        expect(sorted(sent_to("/api/v3/create-user")[-1]["json"]), ["email", "username"],
+               "create_user body keys")
+        expect_ok(client.update_user(user_id=carol["id"], nickname="Carol"), "update_user")
+        user = expect_ok(client.get_user(user_id=carol["id"]), "get_user after update_user")
+        expect(user["data"].get("nickname"), "Carol", "nickname after update_user")
+
+    def role_assigned_and_revoked():
+        expect_ok(client.create_role(code="py-reader", description="interop"), "create_role")
+        target = [{"targetType": "USER", "targetIdentifier": carol["id"]}]
+        expect_ok(client.assign_role(targets=target, code="py-reader"), "assign_role")
+        roles = expect_ok(client.get_user_roles(user_id=carol["id"]), "get_user_roles")
+        expect([r.get("code") for r in roles["data"].get("list") or []], ["py-reader"],
+               "carol's roles after assign_role")
+        expect_ok(client.revoke_role(targets=target, code="py-reader"), "revoke_role")
+        roles = expect_ok(client.get_user_roles(user_id=carol["id"]), "get_user_roles after revoke")
+        expect(roles["data"].get("list") or [], [], "carol's roles after revoke_role")
+
+    def group_holds_members():
+        expect_ok(client.create_group(type="static", description="interop", name="Py",
+                                      code="py-group"), "create_group")
+        expect_ok(client.add_group_members(user_ids=[carol["id"]], code="py-group"),
+                  "add_group_members")
+        members = expect_ok(client.list_group_members(code="py-group"), "list_group_members")
+        expect([u.get("userId") for u in members["data"].get("list") or []], [carol["id"]],
+               "py-group's members")
+
+    def user_deleted():
+        expect_ok(client.delete_users_batch(user_ids=[carol["id"]]), "delete_users_batch")
+        response = client.get_user(user_id=carol["id"])
+        expect(response.get("statusCode"), 404, "get_user of a deleted user")
+
     steps = [
         ("SDK is authing %s" % EXPECTED_SDK_VERSION, sdk_version),
         ("import_otp of two users -> statusCode 200", import_two_users),
@@ -272,6 +313,10 @@ def main():
         ("one token for the whole session", token_reused),
         ("wrong secret -> AuthingException(statusCode=401)", wrong_credentials_raise),
         ("emulator export matches", emulator_state),
+        ("create_user, update_user, get_user", user_created_and_updated),
+        ("create_role, assign_role, get_user_roles, revoke_role", role_assigned_and_revoked),
+        ("create_group, add_group_members, list_group_members", group_holds_members),
+        ("delete_users_batch -> get_user 404", user_deleted),
     ]
     for name, fn in steps:
         check(name, fn)

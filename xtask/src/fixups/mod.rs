@@ -64,6 +64,7 @@ pub fn apply(doc: &mut Value, absent: Absent) -> Result<Applied> {
     values::strip_defaults(doc, &mut report);
     values::no_client_side_checks(doc, &mut report);
     numbers::integers(doc, &mut report)?;
+    numbers::integral_alternatives(doc, &mut report);
     values::free_form_values(doc, &mut report);
     values::lenient_date_times(doc, &mut report);
     values::secret_fields(doc, &mut report);

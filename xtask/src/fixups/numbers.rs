@@ -150,6 +150,34 @@ pub fn integers(doc: &mut Value, report: &mut Report) -> Result<()> {
     Ok(())
 }
 
+/// A value that may be a string or any number (`oneOf` with a bare `type: number`
+/// alternative: the supplement's filter values, `string | number` in the Node SDK) gets
+/// an `integer` alternative before the `number` one.
+///
+/// Why: no name says such a value is integral (a filter may compare a fractional custom
+/// field), so the `number` alternative stays; but typify would hold `1700000000000` as
+/// `f64` and send `1700000000000.0`, where the Node SDK sends `1700000000000`. The
+/// untagged enum tries `i64` before `f64`, so an integral value is held and sent as an
+/// integer, a fractional one as before. (The emulator checks requests against the
+/// vendored documents, where the two alternatives do not overlap.)
+pub fn integral_alternatives(doc: &mut Value, report: &mut Report) {
+    walk_objects(doc, "", &mut |at, map| {
+        for key in ["oneOf", "anyOf"] {
+            let Some(Value::Array(alternatives)) = map.get_mut(key) else {
+                continue;
+            };
+            let bare_number = json!({"type": "number"});
+            let has_integer = alternatives.iter().any(|a| a["type"] == "integer");
+            if let Some(i) = alternatives.iter().position(|a| *a == bare_number) {
+                if !has_integer {
+                    alternatives.insert(i, json!({"type": "integer", "format": "int64"}));
+                    report.push(("integer", format!("string or number: {at}/{key}")));
+                }
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,6 +231,23 @@ mod tests {
             "integer"
         );
         assert_eq!(report.len(), 2);
+    }
+
+    #[test]
+    fn a_string_or_number_gets_an_integer_alternative_first() {
+        let mut doc = json!({"components": {"schemas": {"F": {"properties": {
+            "value": {"oneOf": [{"type": "string"}, {"type": "number"}]},
+            "range": {"oneOf": [{"type": "integer"}, {"type": "number"}]}
+        }}}}});
+        let mut report = Report::new();
+        integral_alternatives(&mut doc, &mut report);
+        let f = &doc["components"]["schemas"]["F"]["properties"];
+        assert_eq!(
+            f["value"]["oneOf"],
+            json!([{"type": "string"}, {"type": "integer", "format": "int64"}, {"type": "number"}])
+        );
+        assert_eq!(f["range"]["oneOf"].as_array().unwrap().len(), 2);
+        assert_eq!(report.len(), 1);
     }
 
     #[test]
