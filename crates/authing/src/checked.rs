@@ -4,7 +4,7 @@
 use authing_management_gen::{progenitor_client, Envelope, ResponseValue};
 
 use crate::envelope::RawEnvelope;
-use crate::error::{decode_hook_error, ApiError, Error};
+use crate::error::{decode_hook_error, unexpected_response, ApiError, Error};
 
 /// Turn the result of any generated call into `Result<T, Error>`, treating
 /// `statusCode != 200` as [`Error::Api`].
@@ -65,16 +65,7 @@ impl From<progenitor_client::Error<()>> for Error {
                     _ => Error::decode(&err, Some(body)),
                 }
             }
-            P::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let api = response.extensions().get::<ApiError>().cloned();
-                let retry_after = crate::retry::retry_after(response.headers());
-                Error::Http {
-                    status,
-                    api,
-                    retry_after,
-                }
-            }
+            P::UnexpectedResponse(response) => unexpected_response(&response),
             P::Custom(s) => decode_hook_error(&s),
         }
     }

@@ -9,7 +9,7 @@ use tracing::Instrument;
 
 use crate::auth::Auth;
 use crate::envelope::RawEnvelope;
-use crate::error::{transport_message, ApiError, TransportKind};
+use crate::error::{relay, transport_message, ApiError, Error, TransportKind};
 use crate::retry::{self, is_idempotent, Attempt, RetryConfig};
 
 /// Headers, retries and tracing; shared by the authenticated client and the
@@ -83,17 +83,17 @@ impl Transport {
                     }
                 }
             };
-            let retry = match (next, spare) {
-                (Some(wait), Some(spare)) => {
-                    span.in_scope(|| tracing::warn!(wait_ms = wait.as_millis() as u64, "retrying"));
-                    tokio::time::sleep(wait).await;
-                    prepare(spare, auth).await
-                }
-                _ => None,
+            let (Some(wait), Some(spare)) = (next, spare) else {
+                return outcome.map(Answer::into_response);
             };
-            match retry {
-                Some(request) => current = request,
-                None => return outcome.map(Answer::into_response),
+            span.in_scope(|| tracing::warn!(wait_ms = wait.as_millis() as u64, "retrying"));
+            tokio::time::sleep(wait).await;
+            match prepare(spare, auth).await {
+                Ok(request) => current = request,
+                // The answer in hand is no longer the call's outcome (after a refused
+                // token, a 401 would say "the key is wrong" when the token endpoint
+                // said "slow down"): the caller gets what stopped the retry.
+                Err(e) => return Ok(relay(e)),
             }
         }
     }
@@ -111,16 +111,18 @@ async fn refuse(auth: Option<&Auth>, credential: Option<&str>, span: &tracing::S
     again
 }
 
-/// Re-authenticate a request for a new attempt; `None` when that is impossible
-/// (then the caller returns what it already has).
-async fn prepare(mut request: reqwest::Request, auth: Option<&Auth>) -> Option<reqwest::Request> {
+/// Re-authenticate a request for a new attempt.
+async fn prepare(
+    mut request: reqwest::Request,
+    auth: Option<&Auth>,
+) -> Result<reqwest::Request, Error> {
     if let Some(auth) = auth {
         if let Err(e) = auth.apply(&mut request).await {
             tracing::warn!(error = %e, "could not re-authenticate for a retry");
-            return None;
+            return Err(e);
         }
     }
-    Some(request)
+    Ok(request)
 }
 
 /// One attempt's response, read whole (Authing's answers are small) so that the

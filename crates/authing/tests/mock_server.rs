@@ -225,6 +225,71 @@ async fn a_persistent_401_is_retried_once_then_reported() {
     assert_eq!(count(&server, "/api/v3/get-management-token").await, 2);
 }
 
+/// A token refused mid-run (it expired in flight) whose renewal meets `renewal`: the
+/// call reports what the token endpoint said, not the 401 it started from.
+async fn renewal_after_a_refused_token(renewal: ResponseTemplate) -> (MockServer, Error) {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v3/get-management-token"))
+        .respond_with(Tokens {
+            expires_in: 7200,
+            counter: Default::default(),
+        })
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v3/get-management-token"))
+        .respond_with(renewal)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v3/import-otp"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"statusCode": 401, "message": "token expired"})),
+        )
+        .mount(&server)
+        .await;
+    // As `otp import` runs it: its own attempt loop, none in the client.
+    let client = builder(&server)
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap();
+    let err = import_one(&client).await.unwrap_err();
+    assert_eq!(count(&server, "/api/v3/import-otp").await, 1);
+    assert_eq!(count(&server, "/api/v3/get-management-token").await, 2);
+    (server, err)
+}
+
+#[tokio::test]
+async fn a_throttled_token_renewal_is_throttling_not_a_refused_key() {
+    let (_server, err) = renewal_after_a_refused_token(
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "3")
+            .set_body_json(
+                json!({"statusCode": 429, "message": "slow down", "requestId": "r-429"}),
+            ),
+    )
+    .await;
+    assert!(!err.is_auth(), "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
+    assert_eq!(err.http_status(), Some(429));
+    assert_eq!(err.status_code(), Some(429));
+    assert_eq!(err.request_id(), Some("r-429"));
+    assert!(matches!(err, Error::Http { retry_after: Some(d), .. } if d == Duration::from_secs(3)));
+}
+
+#[tokio::test]
+async fn a_key_revoked_mid_run_is_an_auth_error() {
+    let (_server, err) = renewal_after_a_refused_token(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"statusCode": 401, "apiCode": 2001, "message": "bad key"})),
+    )
+    .await;
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert_eq!(err.api_code(), Some(2001));
+}
+
 #[tokio::test]
 async fn a_refused_access_key_is_an_auth_error() {
     let server = server_with_tokens(7200).await;

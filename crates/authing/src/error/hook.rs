@@ -1,6 +1,9 @@
-//! The generated code carries a hook's error as `Error::Custom(String)`; these two
-//! functions carry our typed error through that string and back. They live with the
-//! error type so that the hooks depend on the errors and not the other way round.
+//! Our typed error through the generated code and back. Before a call is sent, a
+//! hook's error travels as `Error::Custom(String)` ([`encode_hook_error`],
+//! [`decode_hook_error`]); once the attempt loop owes a response, an error it meets
+//! (re-authenticating a retry) travels in a stand-in response ([`relay`],
+//! [`unexpected_response`]). They live with the error type so that the hooks depend
+//! on the errors and not the other way round.
 
 use serde::{Deserialize, Serialize};
 
@@ -85,6 +88,40 @@ pub(crate) fn decode_hook_error(s: &str) -> Error {
         .and_then(|json| serde_json::from_str(json).ok())
         .map(from_wire)
         .unwrap_or_else(|| Error::InvalidRequest(s.to_string()))
+}
+
+/// An error carried in a stand-in response's extensions.
+#[derive(Clone)]
+struct Relayed(Error);
+
+/// A response that stands for `error`: the generated code passes only responses on
+/// from the attempt loop. Its status is the error's when it has one (so code that
+/// looks only at the status still sees a failure of the right kind), else 502; the
+/// typed error rides along and [`unexpected_response`] returns it whole.
+pub(crate) fn relay(error: Error) -> reqwest::Response {
+    let status = error
+        .http_status()
+        .and_then(|s| reqwest::StatusCode::from_u16(s).ok())
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(reqwest::StatusCode::BAD_GATEWAY);
+    let mut response = http::Response::new(bytes::Bytes::new());
+    *response.status_mut() = status;
+    response.extensions_mut().insert(Relayed(error));
+    reqwest::Response::from(response)
+}
+
+/// The error for a response with a status the document does not describe: a relayed
+/// error as it was, else the status with Authing's envelope (which the attempt loop
+/// put in the extensions) and `Retry-After`.
+pub(crate) fn unexpected_response(response: &reqwest::Response) -> Error {
+    if let Some(Relayed(e)) = response.extensions().get::<Relayed>() {
+        return e.clone();
+    }
+    Error::Http {
+        status: response.status().as_u16(),
+        api: response.extensions().get::<ApiError>().cloned(),
+        retry_after: crate::retry::retry_after(response.headers()),
+    }
 }
 
 #[cfg(test)]

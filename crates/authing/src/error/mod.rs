@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::retry::{self, Attempt, Retry};
 
-pub(crate) use hook::{decode_hook_error, encode_hook_error};
+pub(crate) use hook::{decode_hook_error, encode_hook_error, relay, unexpected_response};
 
 /// Authing's business error: HTTP 2xx (or an error status) whose body says
 /// `statusCode != 200`.
@@ -94,7 +94,7 @@ pub(crate) fn transport_message(e: &reqwest::Error) -> String {
 }
 
 /// Every error the client returns.
-#[derive(thiserror::Error)]
+#[derive(Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client's configuration is missing or malformed (names the setting).

@@ -25,7 +25,7 @@ pub use find::{find, Found};
 
 use crate::client::ManagementClient;
 use crate::envelope::RawEnvelope;
-use crate::error::{ApiError, Error};
+use crate::error::{unexpected_response, Error};
 
 /// A call's arguments as JSON.
 #[derive(Clone, Default)]
@@ -78,12 +78,7 @@ impl ManagementClient {
         let response = self.send_hooked(http, operation.name).await?;
         let status = response.status();
         if !status.is_success() {
-            let api = response.extensions().get::<ApiError>().cloned();
-            return Err(Error::Http {
-                status: status.as_u16(),
-                api,
-                retry_after: crate::retry::retry_after(response.headers()),
-            });
+            return Err(unexpected_response(&response));
         }
         let body = response.bytes().await.map_err(Error::transport)?;
         if body.iter().all(u8::is_ascii_whitespace) {
