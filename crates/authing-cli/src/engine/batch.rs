@@ -42,9 +42,6 @@ async fn resolve(shared: &Shared, calls: &Calls, records: Vec<ValidRecord>) -> V
     let mut ready = Vec::new();
     for (rec, result) in futures::future::join_all(lookups).await {
         let field = rec.identifier.kind.field();
-        if result.is_ok() && rec.identifier.kind != crate::record::IdKind::UserId {
-            shared.answered();
-        }
         match result {
             Ok(Some(user_id)) => {
                 let earlier = shared.resolved.as_ref().and_then(|r| {
@@ -101,12 +98,6 @@ async fn import_bisecting(shared: &Shared, calls: &Calls, ready: Vec<Resolved>) 
             })
             .collect();
         let result = calls.import(&request).await;
-        if matches!(
-            &result,
-            Ok(()) | Err(Failure::NotFound(_) | Failure::Rejected(_))
-        ) {
-            shared.answered();
-        }
         match result {
             Ok(()) => {
                 journal(shared, &items);
@@ -209,9 +200,6 @@ pub(super) async fn verify(shared: &Shared, items: Vec<Resolved>, was: Outcome) 
         (rec, user_id, r)
     });
     for (rec, user_id, result) in futures::future::join_all(reads).await {
-        if result.is_ok() {
-            shared.answered();
-        }
         let reason = match result {
             Ok(None) => {
                 "verification failed: Authing holds no TOTP secret for this user".to_string()

@@ -8,10 +8,16 @@
 //! again; throttled attempts have their own, larger budget ([`MAX_THROTTLED`]), so a
 //! rate limit the pacer adapts to never fails a record. When the attempts run out,
 //! the failure becomes [`Failure::Unavailable`] with the number of attempts made.
+//!
+//! It also keeps the breaker's heartbeat: when Authing last answered an attempt,
+//! whatever it said. A throttled attempt is an answer (Authing is up and says "slow
+//! down"), so throttling alone never stops a run.
 
 use authing::{OtpImport, RetryConfig, Secret};
 use futures::future::BoxFuture;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
 
 use crate::pacing::Pacer;
 use crate::record::{IdKind, Identifier};
@@ -21,6 +27,9 @@ use crate::service::{Api, Failure};
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Throttled attempts per call before it counts as unavailable.
 pub const MAX_THROTTLED: u32 = 20;
+/// The longest `Retry-After` a throttled call waits for (the SDK's cap, 30 s, is for
+/// interactive calls; a migration would rather wait than fail the batch).
+const MAX_THROTTLED_WAIT: Duration = Duration::from_secs(300);
 
 /// The paced, retrying front of an [`Api`].
 pub(super) struct Calls {
@@ -30,6 +39,8 @@ pub(super) struct Calls {
     retry: RetryConfig,
     /// Backoff for throttled attempts; its attempt count is [`MAX_THROTTLED`].
     throttled: RetryConfig,
+    /// When Authing last answered an attempt.
+    last_answer: Mutex<Instant>,
 }
 
 impl Calls {
@@ -41,8 +52,16 @@ impl Calls {
             api,
             pacer: Pacer::new(concurrency, max_rps),
             retry: policy.clone().with_max_attempts(MAX_ATTEMPTS),
-            throttled: policy.with_max_attempts(MAX_THROTTLED),
+            throttled: policy
+                .with_max_attempts(MAX_THROTTLED)
+                .with_max_retry_after(MAX_THROTTLED_WAIT),
+            last_answer: Mutex::new(Instant::now()),
         }
+    }
+
+    /// How long since Authing last answered an attempt (or since the start).
+    pub fn silent_for(&self) -> Duration {
+        self.last_answer.lock().expect("heartbeat lock").elapsed()
     }
 
     pub async fn check_credentials(&self) -> Result<(), Failure> {
@@ -74,6 +93,14 @@ impl Calls {
                 let _slot = self.pacer.acquire().await;
                 attempt().await
             };
+            let answered = match &result {
+                Err(Failure::Transient(t)) => t.throttled,
+                Err(Failure::Unavailable(_)) => false,
+                _ => true,
+            };
+            if answered {
+                *self.last_answer.lock().expect("heartbeat lock") = Instant::now();
+            }
             let transient = match result {
                 Err(Failure::Transient(t)) => t,
                 other => {
@@ -208,6 +235,27 @@ mod tests {
             err.message().ends_with("(20 attempts, 20 throttled)"),
             "{err:?}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_retry_after_on_throttling_is_waited_and_counts_as_an_answer() {
+        let slow_down = Failure::Transient(Transient {
+            message: "Authing answered statusCode 429: slow down".into(),
+            throttled: true,
+            retry_after: Some(Duration::from_secs(120)),
+        });
+        let (c, script) = calls(vec![slow_down]);
+        let started = Instant::now();
+        assert_eq!(c.import(&[]).await, Ok(()));
+        assert_eq!(script.calls.load(Ordering::SeqCst), 2);
+        assert!(started.elapsed() >= Duration::from_secs(120));
+        assert!(c.silent_for() < Duration::from_secs(1));
+
+        // A 503 is not an answer: the heartbeat stays where it was.
+        let (c, _) = calls(vec![transient(false); MAX_ATTEMPTS as usize]);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(c.import(&[]).await.is_err());
+        assert!(c.silent_for() >= Duration::from_secs(10));
     }
 
     #[tokio::test(start_paused = true)]

@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::time::Instant;
+use std::time::Duration;
 
 use super::calls::Calls;
 use super::{Cancel, Event, Settings, Sink, Stop};
@@ -36,8 +36,6 @@ pub(super) struct Shared {
     counts: Mutex<Counts>,
     stop: Mutex<Option<Stop>>,
     stopping: AtomicBool,
-    /// When a call last went through (Authing answered, whatever it said).
-    last_answer: Mutex<Instant>,
 }
 
 impl Shared {
@@ -63,7 +61,6 @@ impl Shared {
             }),
             stop: Mutex::new(None),
             stopping: AtomicBool::new(false),
-            last_answer: Mutex::new(Instant::now()),
         }
     }
 
@@ -92,13 +89,16 @@ impl Shared {
     }
 
     /// A call failed for good. A refused key stops the run at once; a call that gave
-    /// up on Authing stops it when nothing has gone through for the outage window.
-    /// Other failures are the record's.
+    /// up on Authing stops it when Authing has answered nothing (a throttled attempt
+    /// is an answer) for the outage window. Other failures are the record's.
     pub fn failed(&self, failure: &Failure) {
         match failure {
             Failure::Auth(m) => self.halt(Stop::Auth(m.clone())),
             Failure::Unavailable(m) => {
-                let silent = self.last_answer.lock().expect("breaker lock").elapsed();
+                let silent = self
+                    .calls
+                    .as_ref()
+                    .map_or(Duration::ZERO, Calls::silent_for);
                 if silent >= self.settings.outage_window {
                     self.halt(Stop::Unavailable(format!(
                         "no call went through for {} s; the last: {m}",
@@ -108,11 +108,6 @@ impl Shared {
             }
             _ => {}
         }
-    }
-
-    /// Authing answered a call (even to refuse a record): it is up.
-    pub fn answered(&self) {
-        *self.last_answer.lock().expect("breaker lock") = Instant::now();
     }
 
     /// Records that ended as imported or already imported.

@@ -22,6 +22,8 @@ enum Answer {
     Normal,
     /// Every import fails with a 503.
     Unavailable,
+    /// Every import is throttled (429).
+    Throttled,
     /// Imports succeed, read-backs fail with a 503.
     ReadsFail,
     Panic,
@@ -31,6 +33,14 @@ fn unavailable() -> Failure {
     Failure::Transient(Transient {
         message: "unexpected HTTP status 503".into(),
         throttled: false,
+        retry_after: None,
+    })
+}
+
+fn throttled() -> Failure {
+    Failure::Transient(Transient {
+        message: "unexpected HTTP status 429".into(),
+        throttled: true,
         retry_after: None,
     })
 }
@@ -82,6 +92,7 @@ impl Api for Fake {
             match self.answer {
                 Answer::Panic => panic!("a bug in a worker"),
                 Answer::Unavailable => Err(unavailable()),
+                Answer::Throttled => Err(throttled()),
                 _ if ids.iter().any(|id| id.starts_with("ghost")) => {
                     Err(Failure::NotFound("user not found".into()))
                 }
@@ -271,6 +282,23 @@ async fn the_breaker_stops_only_when_nothing_has_gone_through_for_the_outage_win
     let counts = &run.report.counts;
     assert_eq!(counts.imported, 0);
     assert_eq!(counts.failed + counts.not_sent, 100);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_alone_never_stops_the_run() {
+    // Each batch is throttled MAX_THROTTLED times (about a minute of attempts and
+    // backoff, twice the outage window) and then fails; Authing answered every
+    // attempt, so the run goes on to the end.
+    let api = Fake::new(Answer::Throttled);
+    let run = import(&users(20), 10, 1, api.clone()).await;
+    assert_eq!(run.report.stop, None);
+    assert!(run.elapsed >= OUTAGE_WINDOW * 2, "{:?}", run.elapsed);
+    assert_eq!(api.call_sizes().len(), 2 * MAX_THROTTLED as usize);
+    let counts = &run.report.counts;
+    assert_eq!(
+        (counts.imported, counts.failed, counts.not_sent),
+        (0, 20, 0)
+    );
 }
 
 #[tokio::test(start_paused = true)]
