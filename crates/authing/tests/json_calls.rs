@@ -123,6 +123,19 @@ fn numbers_as_f64(v: Value) -> Value {
     }
 }
 
+/// A client of `server` in signature mode (no token requests among those compared)
+/// that sends each call once.
+fn signing_client(server: &MockServer) -> ManagementClient {
+    ManagementClient::builder()
+        .host(server.uri())
+        .access_key_id("ak-json")
+        .access_key_secret("sk-json")
+        .auth_mode(AuthMode::Signature)
+        .retry(RetryConfig::disabled())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn every_operation_sends_what_its_typed_builder_sends() {
     let server = MockServer::start().await;
@@ -133,14 +146,7 @@ async fn every_operation_sends_what_its_typed_builder_sends() {
         )
         .mount(&server)
         .await;
-    let client = ManagementClient::builder()
-        .host(server.uri())
-        .access_key_id("ak-json")
-        .access_key_secret("sk-json")
-        .auth_mode(AuthMode::Signature)
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = signing_client(&server);
     let doc = document::document();
     let mut failures = Vec::new();
     for row in operation_table::OPERATIONS {
@@ -198,14 +204,7 @@ async fn every_operation_sends_what_its_typed_builder_sends() {
 #[tokio::test]
 async fn errors_and_paging_are_those_of_the_typed_calls() {
     let server = MockServer::start().await;
-    let client = ManagementClient::builder()
-        .host(server.uri())
-        .access_key_id("ak-json")
-        .access_key_secret("sk-json")
-        .auth_mode(AuthMode::Signature)
-        .retry(RetryConfig::disabled())
-        .build()
-        .unwrap();
+    let client = signing_client(&server);
     Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "statusCode": 404, "apiCode": 2004, "message": "用户不存在", "requestId": "r-1"

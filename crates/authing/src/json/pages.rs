@@ -106,13 +106,13 @@ fn at_page(
                 .parameters
                 .iter()
                 .any(|p| p.name == *page_name && p.kind == Kind::String);
-            let write = |n: i64| match as_text {
-                true => Value::from(n.to_string()),
-                false => Value::from(n),
-            };
-            asked.params.insert(page_name.to_string(), write(page));
+            asked
+                .params
+                .insert(page_name.to_string(), page_number(page, as_text));
             if let Some(limit) = limit {
-                asked.params.insert(limit_name.to_string(), write(limit));
+                asked
+                    .params
+                    .insert(limit_name.to_string(), page_number(limit, as_text));
             }
         }
         PageAt::Body { at } => {
@@ -122,13 +122,9 @@ fn at_page(
                     .clone()
                     .unwrap_or_else(|| Value::Object(Map::new()));
                 let here = at.iter().fold(&mut body, |v, key| &mut v[*key]);
-                let write = |n: i64| match as_text {
-                    true => Value::from(n.to_string()),
-                    false => Value::from(n),
-                };
-                here["page"] = write(page);
+                here["page"] = page_number(page, as_text);
                 if let Some(limit) = limit {
-                    here["limit"] = write(limit);
+                    here["limit"] = page_number(limit, as_text);
                 }
                 body
             };
@@ -143,6 +139,15 @@ fn at_page(
         }
     }
     asked
+}
+
+/// A page number or size as the operation types it: a number, or text.
+fn page_number(n: i64, as_text: bool) -> Value {
+    if as_text {
+        Value::from(n.to_string())
+    } else {
+        Value::from(n)
+    }
 }
 
 /// A page's items and the list's total, where the table says they are.
