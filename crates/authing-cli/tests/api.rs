@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 mod api_support;
+mod common;
 
 use api_support::{api, command, emulator, Run, API_ERROR, INVALID_INPUT, USAGE};
 use authing_emulator::SeedUser;

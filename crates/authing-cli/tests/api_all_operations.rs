@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 // The authing crate's test support: the document with the supplement merged in.
 mod api_support;
+mod common;
 #[path = "../../authing/tests/support/document.rs"]
 mod document;
 

@@ -1,43 +1,29 @@
 //! What the `authing api` tests share: an emulator in the test process and the real
-//! `authing` binary pointed at it, with what it printed and how it ended.
+//! `authing` binary pointed at it, with what it printed and how it ended. Built on
+//! `common`, which the test file declares beside it.
 #![allow(dead_code)] // each test file uses its own part
 
-use std::process::{Output, Stdio};
+use std::process::Output;
 
-use authing_emulator::{Config, Emulator, SeedUser};
+use authing_emulator::Emulator;
 use serde_json::Value;
+
+use crate::common;
 
 /// Exit codes of the one table (src/bin/authing/exit.rs).
 pub const USAGE: i32 = 2;
 pub const API_ERROR: i32 = 3;
 pub const INVALID_INPUT: i32 = 65;
 
-pub async fn emulator(users: impl IntoIterator<Item = SeedUser>) -> Emulator {
-    let emu = Emulator::start(Config::default()).await.expect("emulator");
-    emu.seed(users).expect("seed");
-    emu
-}
+pub use common::emulator;
 
 /// `authing ARGS` with credentials for `emu` (none for `None`) and nothing inherited
 /// that could interfere.
 pub fn command(emu: Option<&Emulator>, args: &[&str]) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_authing"));
-    cmd.args(args)
-        .env_remove("AUTHING_HOST")
-        .env_remove("AUTHING_ACCESS_KEY_ID")
-        .env_remove("AUTHING_ACCESS_KEY_SECRET")
-        .env_remove("AUTHING_AUTH_MODE")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    if let Some(emu) = emu {
-        cmd.env("AUTHING_HOST", emu.base_url())
-            .env("AUTHING_ACCESS_KEY_ID", emu.access_key_id())
-            .env("AUTHING_ACCESS_KEY_SECRET", emu.access_key_secret());
+    match emu {
+        Some(emu) => common::command(emu, args),
+        None => common::plain_command(args),
     }
-    cmd
 }
 
 /// What a run printed and how it ended.

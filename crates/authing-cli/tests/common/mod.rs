@@ -32,19 +32,28 @@ pub fn user_ids(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}{i:05}")).collect()
 }
 
-/// The binary with credentials for `emu` and nothing inherited that could interfere.
-pub fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
+/// The binary without credentials and nothing inherited that could interfere.
+pub fn plain_command(args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_authing"));
     cmd.args(args)
-        .env("AUTHING_HOST", emu.base_url())
-        .env("AUTHING_ACCESS_KEY_ID", emu.access_key_id())
-        .env("AUTHING_ACCESS_KEY_SECRET", emu.access_key_secret())
+        .env_remove("AUTHING_HOST")
+        .env_remove("AUTHING_ACCESS_KEY_ID")
+        .env_remove("AUTHING_ACCESS_KEY_SECRET")
         .env_remove("AUTHING_AUTH_MODE")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    cmd
+}
+
+/// The binary with credentials for `emu` and nothing inherited that could interfere.
+pub fn command(emu: &Emulator, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = plain_command(args);
+    cmd.env("AUTHING_HOST", emu.base_url())
+        .env("AUTHING_ACCESS_KEY_ID", emu.access_key_id())
+        .env("AUTHING_ACCESS_KEY_SECRET", emu.access_key_secret());
     cmd
 }
 
