@@ -66,6 +66,12 @@ impl Failure {
     }
 }
 
+/// The access key was refused (statusCode or HTTP 401, signature apiCodes) or is not
+/// allowed to do this (403): nothing sent with it will go through.
+pub fn key_refused(e: &authing::Error) -> bool {
+    e.is_auth() || e.status_code() == Some(403) || e.http_status() == Some(403)
+}
+
 /// Sorts an error of one attempt of a call (`idempotent`: whether the call may be
 /// repeated after an attempt that may have been applied).
 pub fn classify(e: &authing::Error, idempotent: bool) -> Failure {
@@ -79,7 +85,7 @@ pub fn classify(e: &authing::Error, idempotent: bool) -> Failure {
             throttled: e.is_throttled(),
             retry_after: e.retry_after(),
         })
-    } else if e.is_auth() || e.status_code() == Some(403) || e.http_status() == Some(403) {
+    } else if key_refused(e) {
         Failure::Auth(message)
     } else if e.api_code() == Some(2004) || e.status_code() == Some(404) {
         Failure::NotFound(message)

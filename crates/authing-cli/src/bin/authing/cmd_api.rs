@@ -15,13 +15,8 @@ use serde_json::Value;
 
 use crate::api_request::{self, Refused};
 use crate::cli::ApiArgs;
-use crate::output::{stderr_line, Stdout};
+use crate::output::{fail, stderr_line, Stdout};
 use crate::{api_lookup, credentials, exit, rehearsal};
-
-fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
-    stderr_line(format!("error: {message}"));
-    code
-}
 
 pub async fn run(args: ApiArgs) -> i32 {
     if let Some(word) = &args.list {
@@ -64,12 +59,7 @@ pub async fn run(args: ApiArgs) -> i32 {
     } else {
         match credentials::client(&args.connection, authing::RetryConfig::default()) {
             Ok(Some(client)) => (None, client),
-            Ok(None) => {
-                return fail(
-                    exit::CONFIG,
-                    "no credentials: set AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET (or --access-key-id / --access-key-secret-file), or use --emulator",
-                )
-            }
+            Ok(None) => return fail(exit::CONFIG, credentials::MISSING),
             Err(m) => return fail(exit::CONFIG, m),
         }
     };

@@ -13,14 +13,9 @@ use authing_cli::report::Counts;
 use authing_cli::service::{Api, Service};
 
 use crate::cli::ImportArgs;
-use crate::output::{stderr_line, Output};
+use crate::output::{fail, stderr_line, Output};
 use crate::summary::Summary;
 use crate::{credentials, exit, rehearsal};
-
-fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
-    stderr_line(format!("error: {message}"));
-    code
-}
 
 pub async fn run(args: ImportArgs) -> i32 {
     if args.emulator && !rehearsal::AVAILABLE {
@@ -100,12 +95,7 @@ pub async fn run(args: ImportArgs) -> i32 {
         match credentials::client(&args.connection, Service::client_retry()) {
             Ok(Some(c)) => Some(c),
             Ok(None) if args.dry_run => None,
-            Ok(None) => {
-                return fail(
-                    exit::CONFIG,
-                    "no credentials: set AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET (or --access-key-id / --access-key-secret-file), or use --emulator",
-                )
-            }
+            Ok(None) => return fail(exit::CONFIG, credentials::MISSING),
             Err(m) => return fail(exit::CONFIG, m),
         }
     };

@@ -8,6 +8,9 @@ use authing::{ManagementClient, RetryConfig, Secret};
 
 use crate::cli::ConnectionArgs;
 
+/// What to say when a command needs a key and none is given.
+pub const MISSING: &str = "no credentials: set AUTHING_ACCESS_KEY_ID and AUTHING_ACCESS_KEY_SECRET (or --access-key-id / --access-key-secret-file), or use --emulator";
+
 /// `Ok(None)` when no access key is given at all (a dry run can do without); an
 /// error naming the variable or flag that is wrong otherwise.
 pub fn client(

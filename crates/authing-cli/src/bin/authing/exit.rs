@@ -141,7 +141,7 @@ pub fn for_report(report: &Report, dry_run: bool) -> i32 {
 /// answering (`otp import` would try it again): for `authing api` it is the answer to
 /// report, so it is [`API_ERROR`] too, with its fields on stderr.
 pub fn for_api_error(e: &authing::Error) -> i32 {
-    let refused_key = e.is_auth() || e.status_code() == Some(403) || e.http_status() == Some(403);
+    let refused_key = authing_cli::service::key_refused(e);
     let application_answered =
         matches!(e, authing::Error::Api(api) if (200..300).contains(&api.http_status));
     match e {

@@ -17,6 +17,12 @@ use authing_cli::report::{ProblemRecord, REPORT_HEADER};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+/// Print `error: MESSAGE` on stderr and return `code`, for a command that ends here.
+pub fn fail(code: i32, message: impl std::fmt::Display) -> i32 {
+    stderr_line(format!("error: {message}"));
+    code
+}
+
 /// Writes a line on stderr; a closed stderr is ignored (`eprintln!` would panic).
 pub fn stderr_line(text: impl std::fmt::Display) {
     let _ = writeln!(io::stderr().lock(), "{text}");
