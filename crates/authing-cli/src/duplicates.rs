@@ -67,7 +67,18 @@ impl DuplicateIndex {
         Ok(())
     }
 
+    /// Writes the run out sorted. An error names the temporary file, so that a full
+    /// TMPDIR is not taken for a problem with the input.
     fn spill(&mut self) -> io::Result<()> {
+        self.write_run().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("writing the duplicate check's temporary file (in TMPDIR): {e}"),
+            )
+        })
+    }
+
+    fn write_run(&mut self) -> io::Result<()> {
         self.run.sort_unstable();
         let mut out = BufWriter::new(tempfile::tempfile()?);
         for (hash, line) in self.run.drain(..) {
