@@ -183,6 +183,7 @@ impl Emulator {
                 inner: listener,
                 idle: config.idle_timeout,
             };
+            let app = app.into_make_service_with_connect_info::<idle::Busy>();
             let server = axum::serve(listener, app).with_graceful_shutdown(async {
                 let _ = stopped.await;
             });

@@ -16,6 +16,7 @@ use http::{HeaderValue, Method};
 use serde_json::{json, Value};
 
 use crate::handlers::{self, Reply};
+use crate::idle::Busy;
 use crate::query::Query;
 use crate::request_log::LoggedRequest;
 use crate::responses::{dropped_response, fault_response, respond, rule_response, EMULATOR_HEADER};
@@ -114,6 +115,10 @@ async fn dispatch(
     trace: &mut Trace,
 ) -> Response {
     let (parts, body) = request.into_parts();
+    let busy = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<Busy>>()
+        .map(|info| info.0.clone());
     let path = parts.uri.path().to_string();
     if path == "/_emulator" || path.starts_with("/_emulator/") {
         trace.admin = true;
@@ -154,9 +159,7 @@ async fn dispatch(
     // Faults come first so that a faulted request changes nothing; rules for the operation
     // before the global ones.
     if let Some(firing) = inner.fire_rule(&op.id) {
-        if firing.latency_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(firing.latency_ms)).await;
-        }
+        delay(busy.as_ref(), Duration::from_millis(firing.latency_ms)).await;
         if let Some((status, body)) = firing.answer {
             let (response, status_code) = rule_response(status, body, firing.rule, request_id);
             let outcome = status_code.unwrap_or(status).to_string();
@@ -166,10 +169,7 @@ async fn dispatch(
         }
     }
     let faults = inner.faults();
-    let latency = faults.jittered_latency();
-    if !latency.is_zero() {
-        tokio::time::sleep(latency).await;
-    }
+    delay(busy.as_ref(), faults.jittered_latency()).await;
     let admitted = inner.admit(faults.max_rps);
     let failure = if admitted {
         faults.roll_failure()
@@ -206,6 +206,15 @@ async fn dispatch(
     }
     trace.record(inner, Some(&op.id), &outcome, status_code, None);
     respond(&reply, request_id)
+}
+
+/// The latency a fault asks for. The connection is not idle meanwhile: hyper reads
+/// on while an answer is awaited, and that read must not time out (see `idle`).
+async fn delay(busy: Option<&Busy>, latency: Duration) {
+    if !latency.is_zero() {
+        let _busy = busy.map(Busy::hold);
+        tokio::time::sleep(latency).await;
+    }
 }
 
 /// Reads the body, authenticates, validates, and runs the operation's handler.

@@ -1,5 +1,6 @@
 //! Slow and stalled clients do not hold the emulator's sockets: connections idle
-//! past `Config::idle_timeout` are closed, while other clients are served.
+//! past `Config::idle_timeout` are closed, while other clients are served; an answer
+//! the emulator delays on purpose is not idleness.
 
 use std::time::{Duration, Instant};
 
@@ -69,5 +70,29 @@ async fn idle_and_half_sent_connections_are_closed() {
         assert_eq!(r.status(), 200);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_delayed_past_the_idle_timeout_still_arrives() {
+    let emu = Emulator::start(Config {
+        idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    // A rule that only delays: three idle timeouts long.
+    let mut rule = authing_emulator::FaultRule::new(authing_emulator::ANY_OPERATION, 0);
+    rule.status = None;
+    rule.latency_ms = 900;
+    emu.add_fault_rule(rule).unwrap();
+    let started = Instant::now();
+    // No credentials: the delayed answer is Authing's 401 envelope, but an answer.
+    let answer = reqwest::get(format!("{}/api/v3/get-user?userId=u1", emu.base_url()))
+        .await
+        .expect("an answer, not a closed connection");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["statusCode"], 401, "{body}");
     emu.shutdown().await;
 }
