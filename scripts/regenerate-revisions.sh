@@ -71,8 +71,9 @@ for spec in "$dir"/*.json; do
         extra="$extra, info.version repaired"
     fi
     if [[ $result == ok ]] && $build; then
-        cp "$out/crates/authing-management-gen/src/generated.rs" \
-            "$scratch/ws/crates/authing-management-gen/src/generated.rs"
+        # Both files the xtask writes: the operation table refers to the client's types.
+        cp "$out"/crates/authing-management-gen/src/generated{,_operations}.rs \
+            "$scratch/ws/crates/authing-management-gen/src/"
         started=$(date +%s)
         if (cd "$scratch/ws" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
             cargo check --quiet --offline -p authing-management-gen) >"$out.build.log" 2>&1; then
