@@ -182,13 +182,18 @@ fn index_cache_dir() -> Result<PathBuf> {
     let index = home.join("registry/index");
     let entries =
         std::fs::read_dir(&index).with_context(|| format!("reading {}", index.display()))?;
+    // Cargo versions name the directory differently (1.85 changed its hash), so a
+    // machine may hold several: the one written last is the one Cargo now uses.
     entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
+        .filter(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
             name.starts_with("index.crates.io-")
         })
         .map(|p| p.join(".cache"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p)
         .ok_or_else(|| anyhow!("no cache of the crates.io index under {}", index.display()))
 }
 
