@@ -73,7 +73,8 @@ fn entries(v: &Value) -> impl Iterator<Item = (&String, &Value)> {
     v.as_object().into_iter().flat_map(Map::iter)
 }
 
-fn escape(key: &str) -> String {
+/// `key` as one token of a JSON pointer (RFC 6901).
+pub(crate) fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 

@@ -23,6 +23,8 @@ use anyhow::{anyhow, bail, Result};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
+use crate::document::escape;
+
 pub use naming::to_snake;
 
 /// One entry of the report: which fix-up touched which JSON location.
@@ -57,8 +59,7 @@ pub fn apply(doc: &mut Value, absent: Absent) -> Result<Applied> {
     info::version_string(doc, &mut report);
     // The rules below take the document's shape for granted; a document that is not
     // OpenAPI 3.0 stops here, at the first value that does not fit.
-    crate::document::openapi(doc)
-        .map_err(|e| anyhow!("not an OpenAPI 3.0 document at {e} (no fix-up repairs this)"))?;
+    crate::document::openapi(doc).map_err(|e| anyhow!("not an OpenAPI 3.0 document at {e}"))?;
     // Which schemas requests and responses use, read before any rule adds references.
     let sides = Sides::of(doc)?;
     values::strip_defaults(doc, &mut report);
@@ -204,10 +205,6 @@ fn walk_side(
             }
         }
     });
-}
-
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn is_schema_like(map: &Map<String, Value>) -> bool {

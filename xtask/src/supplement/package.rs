@@ -11,6 +11,8 @@ use sha1::Digest;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::provenance::hex;
+
 pub const PACKAGE: &str = "authing-node-sdk";
 
 pub struct Package {
@@ -98,10 +100,6 @@ pub fn open(from: &Path) -> Result<Package> {
         _unpacked: unpacked,
         tarball,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
