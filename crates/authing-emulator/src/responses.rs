@@ -15,14 +15,19 @@ use crate::handlers::Reply;
 /// to the emulator and not to Authing.
 pub const EMULATOR_HEADER: &str = "x-authing-emulator";
 
-/// Serialises a reply; every envelope gets the request id.
-pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
+/// Gives an object body the request id, unless it has one.
+fn with_request_id(mut body: Value, request_id: &str) -> Value {
     if let Some(object) = body.as_object_mut() {
         object
             .entry("requestId")
             .or_insert_with(|| json!(request_id));
     }
+    body
+}
+
+/// Serialises a reply; every envelope gets the request id.
+pub(crate) fn respond(reply: &Reply, request_id: &str) -> Response {
+    let body = with_request_id(reply.body.clone(), request_id);
     let mut response = json_response(reply.http, &body);
     if reply.synthesized {
         response
@@ -69,12 +74,8 @@ pub(crate) fn rule_response(
     request_id: &str,
 ) -> (Response, Option<u16>) {
     match body {
-        Some(mut body) => {
-            if let Some(object) = body.as_object_mut() {
-                object
-                    .entry("requestId")
-                    .or_insert_with(|| json!(request_id));
-            }
+        Some(body) => {
+            let body = with_request_id(body, request_id);
             let status_code = body["statusCode"]
                 .as_u64()
                 .and_then(|s| u16::try_from(s).ok());
@@ -96,8 +97,7 @@ pub(crate) fn rule_response(
 /// abort the connection. Depending on buffering the client gets nothing or a truncated body;
 /// either way it sees a transport error, never a complete answer.
 pub(crate) fn dropped_response(reply: &Reply, request_id: &str) -> Response {
-    let mut body = reply.body.clone();
-    body["requestId"] = json!(request_id);
+    let body = with_request_id(reply.body.clone(), request_id);
     let text = body.to_string().into_bytes();
     let prefix = Bytes::from(text[..text.len() / 2].to_vec());
     let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
