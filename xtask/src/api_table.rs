@@ -87,7 +87,7 @@ pub fn render(file: &syn::File, doc: &Value, paged: &[PagedOperation]) -> Result
             // Operations documented without a JSON answer send no `accept` header.
             let answers_json = matches!(builder.response, Some(Some(_)));
             let paging = match paged.get(name) {
-                Some(p) => paging(p)?,
+                Some(p) => paging(p),
                 None => "None".to_string(),
             };
             let mut row = format!(
@@ -182,7 +182,7 @@ fn kind(doc: &Value, schema: &Value) -> String {
     }
 }
 
-fn paging(p: &PagedOperation) -> Result<String> {
+fn paging(p: &PagedOperation) -> String {
     let at = match p.request {
         Request::Query => r#"PageAt::Query { page: "page", limit: "limit" }"#,
         Request::QueryPageNo => r#"PageAt::Query { page: "pageNo", limit: "pageSize" }"#,
@@ -190,19 +190,8 @@ fn paging(p: &PagedOperation) -> Result<String> {
         Request::BodyPagination => r#"PageAt::Body { at: &["pagination"] }"#,
         Request::BodyOptionsPagination => r#"PageAt::Body { at: &["options", "pagination"] }"#,
     };
-    // The paging pass describes the answer's shape in words; each is one pair of places.
-    let (items, total) = match p.answer {
-        "data: [items]" => ("/data", None),
-        "data: {list, totalCount}" => ("/data/list", Some("/data/totalCount")),
-        "data: {list, count}" => ("/data/list", Some("/data/count")),
-        "data: {list}" => ("/data/list", None),
-        "data: {data, totalCount}" => ("/data/data", Some("/data/totalCount")),
-        other => bail!(
-            "{}: an answer shape the table does not know: {other}",
-            p.name
-        ),
-    };
-    let total = match total {
+    let items = p.items;
+    let total = match p.total {
         Some(t) => format!("Some({t:?})"),
         None => "None".into(),
     };
@@ -210,7 +199,5 @@ fn paging(p: &PagedOperation) -> Result<String> {
         Some(m) => format!("Some({m})"),
         None => "None".into(),
     };
-    Ok(format!(
-        "Some(Paging {{ at: {at}, items: {items:?}, total: {total}, max_page_size: {max} }})"
-    ))
+    format!("Some(Paging {{ at: {at}, items: {items:?}, total: {total}, max_page_size: {max} }})")
 }

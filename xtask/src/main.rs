@@ -396,7 +396,7 @@ fn render_report(
             "paged\t{}: {}, {}, max {max}\n",
             p.name,
             p.request.describe(),
-            p.answer
+            p.answer()
         ));
     }
     out.push_str(

@@ -41,12 +41,31 @@ impl Request {
     }
 }
 
-/// One paged operation, for the report.
+/// One paged operation, for the report and the operation table.
 pub struct PagedOperation {
     pub name: String,
     pub request: Request,
-    pub answer: &'static str,
+    /// A JSON pointer to the page's items in the answer (`/data/list`).
+    pub items: &'static str,
+    /// A JSON pointer to the list's total, when the answer has one.
+    pub total: Option<&'static str>,
     pub max_page_size: Option<i64>,
+}
+
+impl PagedOperation {
+    /// The answer's shape in words: `data: [items]`, `data: {list, totalCount}`.
+    pub fn answer(&self) -> String {
+        let last = |pointer: &str| pointer.rsplit('/').next().unwrap_or_default().to_string();
+        match self.items {
+            "/data" => "data: [items]".to_string(),
+            items => {
+                let fields: Vec<String> = std::iter::once(last(items))
+                    .chain(self.total.map(last))
+                    .collect();
+                format!("data: {{{}}}", fields.join(", "))
+            }
+        }
+    }
 }
 
 /// Add the `Paged` impls to `mod builder`; returns what was found.
@@ -113,7 +132,8 @@ pub fn add_impls(
             found.push(PagedOperation {
                 name: name.to_string(),
                 request,
-                answer: answer.describe,
+                items: answer.items,
+                total: answer.total,
                 max_page_size: max,
             });
         }
@@ -178,7 +198,9 @@ struct Answer {
     extract: proc_macro2::TokenStream,
     /// Whether the envelope's `data` is an `Option`.
     data_optional: bool,
-    describe: &'static str,
+    /// JSON pointers to the items and the total in the answer, on the wire.
+    items: &'static str,
+    total: Option<&'static str>,
 }
 
 fn answer_shape(
@@ -196,7 +218,8 @@ fn answer_shape(
             item,
             extract: quote!((data, None)),
             data_optional,
-            describe: "data: [items]",
+            items: "/data",
+            total: None,
         });
     }
     let fields = types.get(&last_ident(&data)?)?;
@@ -236,12 +259,18 @@ fn answer_shape(
         item,
         extract: quote!((#items, #total_expr)),
         data_optional,
-        describe: match (list, total.map(|t| t.0)) {
-            ("list", Some("total_count")) => "data: {list, totalCount}",
-            ("list", Some(_)) => "data: {list, count}",
-            ("list", None) => "data: {list}",
-            _ => "data: {data, totalCount}",
+        items: if list == "list" {
+            "/data/list"
+        } else {
+            "/data/data"
         },
+        total: total.map(|(name, ..)| {
+            if name == "total_count" {
+                "/data/totalCount"
+            } else {
+                "/data/count"
+            }
+        }),
     })
 }
 
